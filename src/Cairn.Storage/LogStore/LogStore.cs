@@ -1,0 +1,808 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Cairn.Core;
+using Cairn.Storage.IO;
+
+namespace Cairn.Storage.LogStore;
+
+/// <summary>
+/// Cairn's default engine: append-only segment files of checksummed records, an in-memory ordered index of where
+/// each key's latest value lies, hint files that let a restart skip the data, and background compaction that
+/// rewrites segments full of overwritten or deleted records.
+/// </summary>
+/// <remarks>
+/// <para>Writes append one frame per batch to the active segment under a write lock, then wait for durability as
+/// <see cref="LogStoreOptions.Sync"/> says. The index is updated before the write is durable, so a reader may see
+/// a write whose writer has not yet been acknowledged; an acknowledged write is always durable.</para>
+/// <para>Every operation carries a sequence number. On open, the highest sequence number of a key wins, which
+/// keeps compaction (which copies old records into new segments) from reordering history.</para>
+/// </remarks>
+public sealed class LogStore : IKvEngine
+{
+    private const string LockFileName = "LOCK";
+    private const int SmallReadSize = 4096;
+
+    private readonly string _directory;
+    private readonly LogStoreOptions _options;
+    private readonly IFileSystem _fs;
+    private readonly IDisposable _directoryLock;
+    private readonly Lock _writeLock = new();
+    private readonly Lock _indexLock = new();
+    private readonly Lock _compactionLock = new();
+    private readonly OrderedIndex<Location> _index;
+    private readonly Dictionary<uint, Segment> _segments = [];
+    private readonly List<Task> _hintWrites = [];
+    private readonly GroupCommitter? _committer;
+    private readonly CheckpointFile _checkpoint;
+    private readonly Thread? _compactor;
+    private readonly AutoResetEvent _compactionSignal = new(false);
+    private Segment _active;
+    private uint _nextSegmentId;
+    private ulong _lastSeq;
+    private ulong _writtenSeq;
+    private long _keyBytes;
+    private long _corruptRecords;
+    private long _compactions;
+    private long _reclaimedBytes;
+    private Exception? _writeFailure;
+    private volatile bool _disposed;
+
+    private LogStore(string directory, LogStoreOptions options, IDisposable directoryLock, RecoveredState state)
+    {
+        _directory = directory;
+        _options = options;
+        _fs = options.FileSystem;
+        _directoryLock = directoryLock;
+        _index = state.Index;
+        _keyBytes = state.KeyBytes;
+        _lastSeq = _writtenSeq = state.LastSeq;
+        _corruptRecords = state.Report.CorruptRegions;
+        foreach (var segment in state.Segments)
+        {
+            _segments.Add(segment.Id, segment);
+        }
+
+        Recovery = state.Report;
+        _checkpoint = new CheckpointFile(_fs, directory);
+        _nextSegmentId = state.NextSegmentId;
+        _active = CreateSegment();
+        if (options.Sync == SyncPolicy.GroupCommit)
+        {
+            _committer = new GroupCommitter(SyncWritten, "cairn-logstore-commit");
+        }
+
+        if (options.BackgroundCompaction)
+        {
+            _compactor = new Thread(CompactInBackground) { IsBackground = true, Name = "cairn-logstore-compact" };
+            _compactor.Start();
+        }
+    }
+
+    /// <inheritdoc/>
+    public int MaxKeySize => _options.MaxKeySize;
+
+    /// <inheritdoc/>
+    public int MaxValueSize => _options.MaxValueSize;
+
+    /// <summary>What opening the store found: how the index was rebuilt and what was repaired.</summary>
+    public RecoveryReport Recovery { get; }
+
+    /// <inheritdoc/>
+    public ulong CheckpointIndex => _checkpoint.Index;
+
+    /// <summary>The directory the store lives in.</summary>
+    public string Directory => _directory;
+
+    /// <summary>
+    /// Opens the store in <paramref name="directory"/>, creating it when missing (unless the options say not to),
+    /// and rebuilds the index from hint files, scanning only segments without one.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">No store exists there and creation is off.</exception>
+    /// <exception cref="IOException">Another process has the store open.</exception>
+    public static LogStore Open(string directory, LogStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        options ??= new LogStoreOptions();
+        options.Validate();
+        var fs = options.FileSystem;
+        if (!fs.DirectoryExists(directory))
+        {
+            if (!options.CreateIfMissing)
+            {
+                throw new DirectoryNotFoundException($"No store at {directory}.");
+            }
+
+            fs.CreateDirectory(directory);
+        }
+
+        var directoryLock = fs.LockExclusive(Path.Combine(directory, LockFileName));
+        try
+        {
+            var state = LogStoreRecovery.Recover(fs, directory);
+            return new LogStore(directory, options, directoryLock, state);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public byte[]? Get(ReadOnlySpan<byte> key)
+    {
+        ThrowIfDisposed();
+        Location location;
+        lock (_indexLock)
+        {
+            if (!_index.TryGetValue(key, out location))
+            {
+                return null;
+            }
+
+            var acquired = location.Segment.TryAcquire();
+            Debug.Assert(acquired, "a segment the index points at is never released");
+        }
+
+        try
+        {
+            return ReadValue(location, key);
+        }
+        finally
+        {
+            location.Segment.Release(DeleteSegmentFiles);
+        }
+    }
+
+    /// <inheritdoc/>
+    public long GetSize(ReadOnlySpan<byte> key)
+    {
+        ThrowIfDisposed();
+        lock (_indexLock)
+        {
+            return _index.TryGetValue(key, out var location) ? location.ValueLength : -1;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        KeyLimits.CheckPut(this, key, value);
+        var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, value.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            RecordFormat.WriteOp(buffer.AsSpan(RecordFormat.FrameHeaderSize), RecordFormat.KindPut, key, value);
+            var keyCopy = key.ToArray();
+            WaitDurable(Append(buffer.AsSpan(0, size), [new PendingOp(RecordFormat.KindPut, keyCopy, RecordFormat.FrameHeaderSize, value.Length)]));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        KeyLimits.CheckKey(this, key);
+        if (GetSize(key) < 0)
+        {
+            return false; // nothing to delete: no tombstone needed
+        }
+
+        var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, 0);
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            RecordFormat.WriteOp(buffer.AsSpan(RecordFormat.FrameHeaderSize), RecordFormat.KindDelete, key, default);
+            WaitDurable(Append(buffer.AsSpan(0, size), [new PendingOp(RecordFormat.KindDelete, key.ToArray(), RecordFormat.FrameHeaderSize, 0)]));
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Write(WriteBatch batch)
+    {
+        var seq = AppendBatch(batch);
+        if (seq > 0)
+        {
+            WaitDurable(seq);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var seq = AppendBatch(batch);
+        return seq > 0 && _committer is not null ? _committer.WaitAsync(seq) : ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ScanPage Scan(KeyRange range, byte[]? after, int limit, bool keysOnly)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        KeyLimits.CheckScan(limit);
+        ThrowIfDisposed();
+        var found = new List<(byte[] Key, Location Location)>(Math.Min(limit, 1024));
+        bool more;
+        lock (_indexLock)
+        {
+            more = _index.CopyRange(range, after, limit, found);
+        }
+
+        var entries = new List<KvEntry>(found.Count);
+        foreach (var (key, location) in found)
+        {
+            if (keysOnly)
+            {
+                entries.Add(new KvEntry((byte[])key.Clone(), null, (int)location.ValueLength));
+                continue;
+            }
+
+            // The key may have moved (compaction) or changed since the index was read: read it afresh.
+            var value = location.Segment.TryAcquire() ? ReadAndRelease(location, key) : Get(key);
+            if (value is not null)
+            {
+                entries.Add(new KvEntry((byte[])key.Clone(), value, value.Length));
+            }
+        }
+
+        return new ScanPage(entries, more && found.Count > 0 ? (byte[])found[^1].Key.Clone() : null);
+    }
+
+    /// <inheritdoc/>
+    public void Flush() => ThrowIfDisposed(); // every write goes straight to the operating system
+
+    /// <inheritdoc/>
+    public void Sync()
+    {
+        ThrowIfDisposed();
+        lock (_writeLock)
+        {
+            ThrowIfWriteFailed();
+            _active.File.Sync();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Checkpoint(ulong appliedIndex)
+    {
+        Sync();
+        _checkpoint.Write(appliedIndex);
+    }
+
+    /// <summary>
+    /// Rewrites every closed segment whose garbage ratio is at least <paramref name="minGarbageRatio"/> (default:
+    /// the configured ratio; 0 compacts every closed segment), keeping only live records, and deletes the old files.
+    /// Runs alongside reads and writes.
+    /// </summary>
+    public CompactionResult Compact(double? minGarbageRatio = null)
+    {
+        ThrowIfDisposed();
+        lock (_compactionLock)
+        {
+            var result = new LogStoreCompactor(this).Run(minGarbageRatio ?? _options.CompactionGarbageRatio);
+            Interlocked.Add(ref _reclaimedBytes, result.ReclaimedBytes);
+            if (result.SegmentsCompacted > 0)
+            {
+                Interlocked.Increment(ref _compactions);
+            }
+
+            return result;
+        }
+    }
+
+    /// <inheritdoc/>
+    public EngineStats GetStats()
+    {
+        ThrowIfDisposed();
+        long keys, liveBytes = 0, storedBytes = 0, files, indexBytes;
+        lock (_indexLock)
+        {
+            keys = _index.Count;
+            foreach (var segment in _segments.Values)
+            {
+                liveBytes += segment.LiveBytes;
+                storedBytes += segment.Length;
+            }
+
+            files = _segments.Count;
+
+            // Per key: the key array (16-byte header, 8-byte length, data rounded up to 8), a reference and a
+            // 16-byte location in a leaf; per leaf: its two arrays.
+            indexBytes = (keys * (24 + 8 + 16)) + _keyBytes + (keys * 4) + (_index.LeafCount * 2L * (32 + (OrderedIndex<Location>.LeafCapacity * 16)));
+        }
+
+        return new EngineStats
+        {
+            Engine = "logstore",
+            Keys = keys,
+            LiveBytes = liveBytes,
+            StoredBytes = storedBytes,
+            Files = files,
+            CorruptRecords = Interlocked.Read(ref _corruptRecords),
+            TruncatedBytes = Recovery.TruncatedBytes,
+            Compactions = Interlocked.Read(ref _compactions),
+            ReclaimedBytes = Interlocked.Read(ref _reclaimedBytes),
+            IndexBytes = indexBytes,
+            CheckpointIndex = _checkpoint.Index,
+        };
+    }
+
+    /// <summary>Syncs and closes the store; the active segment gets its hint file so the next open is fast.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _compactionSignal.Set();
+        _compactor?.Join();
+        _committer?.Dispose();
+        lock (_writeLock)
+        {
+            if (_writeFailure is null)
+            {
+                try
+                {
+                    CloseActive(writeHintNow: true);
+                }
+                catch (IOException)
+                {
+                    // The next open scans the segment instead of reading its hint: slower, equally correct.
+                }
+            }
+        }
+
+        Task.WaitAll([.. _hintWrites]);
+        lock (_indexLock)
+        {
+            foreach (var segment in _segments.Values)
+            {
+                segment.Release();
+            }
+
+            _segments.Clear();
+            _index.Clear();
+        }
+
+        _compactionSignal.Dispose();
+        _directoryLock.Dispose();
+    }
+
+    internal IFileSystem FileSystem => _fs;
+
+    internal LogStoreOptions Options => _options;
+
+    internal Lock IndexLock => _indexLock;
+
+    internal OrderedIndex<Location> Index => _index;
+
+    /// <summary>Closed segments in id order, taken under the index lock.</summary>
+    internal List<Segment> ClosedSegments()
+    {
+        lock (_indexLock)
+        {
+            return [.. _segments.Values.Where(s => s.IsClosed).OrderBy(s => s.Id)];
+        }
+    }
+
+    /// <summary>The smallest sequence number held by any segment other than <paramref name="excluded"/>.</summary>
+    internal ulong MinSeqExcept(IReadOnlyCollection<Segment> excluded)
+    {
+        lock (_indexLock)
+        {
+            var min = ulong.MaxValue;
+            foreach (var segment in _segments.Values)
+            {
+                if (!excluded.Contains(segment) && segment.MinSeq < min)
+                {
+                    min = segment.MinSeq;
+                }
+            }
+
+            return min;
+        }
+    }
+
+    /// <summary>Creates a new segment file for compaction output (not active, not yet listed).</summary>
+    internal Segment CreateCompactionSegment()
+    {
+        lock (_writeLock)
+        {
+            return CreateSegmentFile(_nextSegmentId++);
+        }
+    }
+
+    /// <summary>Lists a finished compaction output and removes the segments it replaced.</summary>
+    internal void SwapSegments(Segment? output, IReadOnlyList<Segment> replaced)
+    {
+        lock (_indexLock)
+        {
+            if (output is not null)
+            {
+                _segments.Add(output.Id, output);
+            }
+
+            foreach (var segment in replaced)
+            {
+                Debug.Assert(segment.LiveBytes == 0 || segment.HasCorruption, "a replaced segment holds no live record");
+                _segments.Remove(segment.Id);
+            }
+        }
+
+        foreach (var segment in replaced)
+        {
+            segment.Retire(DeleteSegmentFiles);
+        }
+
+        _fs.SyncDirectory(_directory);
+    }
+
+    /// <summary>Abandons a compaction output that will not be used.</summary>
+    internal void DiscardSegment(Segment segment)
+    {
+        segment.Retire(DeleteSegmentFiles);
+    }
+
+    internal void CountCorruption() => Interlocked.Increment(ref _corruptRecords);
+
+    /// <summary>Reads and verifies the record at <paramref name="location"/>; the caller holds a reference to its segment.</summary>
+    internal static byte[] ReadValue(Location location, ReadOnlySpan<byte> key)
+    {
+        var opSize = location.OpSize(key.Length);
+        var headerAndKey = RecordFormat.OpHeaderSize + key.Length;
+        var value = new byte[location.ValueLength];
+        var file = location.Segment.File;
+        var rented = ArrayPool<byte>.Shared.Rent(opSize <= SmallReadSize ? opSize : headerAndKey);
+        try
+        {
+            uint crc;
+            if (opSize <= SmallReadSize)
+            {
+                // One read for small records.
+                var op = rented.AsSpan(0, opSize);
+                if (file.Read(location.Offset, op) != opSize)
+                {
+                    throw Corrupt(location, "the record is cut short");
+                }
+
+                op[headerAndKey..].CopyTo(value);
+                crc = Crc32C.Compute(op[4..]);
+            }
+            else
+            {
+                // Large values are read straight into the array returned, with no second copy.
+                var head = rented.AsSpan(0, headerAndKey);
+                if (file.Read(location.Offset, head) != headerAndKey || file.Read(location.Offset + headerAndKey, value) != value.Length)
+                {
+                    throw Corrupt(location, "the record is cut short");
+                }
+
+                crc = Crc32C.Append(Crc32C.Compute(head[4..]), value);
+            }
+
+            var header = rented.AsSpan(0, headerAndKey);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != crc)
+            {
+                throw Corrupt(location, "checksum mismatch");
+            }
+
+            if (header[4] != RecordFormat.KindPut ||
+                BinaryPrimitives.ReadUInt32LittleEndian(header[5..]) != (uint)key.Length ||
+                BinaryPrimitives.ReadUInt32LittleEndian(header[9..]) != location.ValueLength ||
+                !header[RecordFormat.OpHeaderSize..].SequenceEqual(key))
+            {
+                throw Corrupt(location, "the record is not the one the index expects");
+            }
+
+            return value;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static CorruptionException Corrupt(Location location, string why) =>
+        new($"Corrupt record in {location.Segment.File.Path} at offset {location.Offset}: {why}. The value is not returned.");
+
+    private byte[]? ReadAndRelease(Location location, byte[] key)
+    {
+        try
+        {
+            return ReadValue(location, key);
+        }
+        catch (CorruptionException)
+        {
+            CountCorruption();
+            throw;
+        }
+        finally
+        {
+            location.Segment.Release(DeleteSegmentFiles);
+        }
+    }
+
+    private ulong AppendBatch(WriteBatch batch)
+    {
+        KeyLimits.CheckBatch(this, batch);
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        long size = RecordFormat.FrameHeaderSize;
+        foreach (var op in batch.Operations)
+        {
+            size += RecordFormat.OpSize(op.Key.Length, op.Value?.Length ?? 0);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)size);
+        try
+        {
+            var ops = new PendingOp[batch.Count];
+            var at = RecordFormat.FrameHeaderSize;
+            for (var i = 0; i < ops.Length; i++)
+            {
+                var op = batch.Operations[i];
+                var kind = op.IsDelete ? RecordFormat.KindDelete : RecordFormat.KindPut;
+                ops[i] = new PendingOp(kind, (byte[])op.Key.Clone(), at, op.Value?.Length ?? 0);
+                at += RecordFormat.WriteOp(buffer.AsSpan(at), kind, op.Key, op.Value);
+            }
+
+            return Append(buffer.AsSpan(0, (int)size), ops);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Appends one frame whose operations are already encoded after the reserved header, updates the index, and
+    /// returns the sequence number of its last operation. Under <see cref="SyncPolicy.Always"/> it is durable.
+    /// </summary>
+    private ulong Append(Span<byte> frame, PendingOp[] ops)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            ThrowIfWriteFailed();
+            if (_active.Length > RecordFormat.SegmentHeaderSize && _active.Length + frame.Length > _options.SegmentSize)
+            {
+                RotateActive();
+            }
+
+            var firstSeq = _lastSeq + 1;
+            RecordFormat.WriteFrameHeader(frame, frame.Length - RecordFormat.FrameHeaderSize, ops.Length, firstSeq);
+            var offset = _active.Length;
+            try
+            {
+                _active.File.Write(offset, frame);
+                if (_options.Sync == SyncPolicy.Always)
+                {
+                    _active.File.Sync();
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The tail may hold part of the frame; cut it off so the next frame starts clean. If even that
+                // fails, stop taking writes: the file's state is unknown.
+                try
+                {
+                    _active.File.Truncate(offset);
+                }
+                catch (IOException truncateError)
+                {
+                    _writeFailure = truncateError;
+                }
+
+                throw new IOException($"Write to {_active.File.Path} failed: {e.Message}", e);
+            }
+
+            _active.Length = offset + frame.Length;
+            _lastSeq = firstSeq + (ulong)ops.Length - 1;
+            lock (_indexLock)
+            {
+                for (var i = 0; i < ops.Length; i++)
+                {
+                    var op = ops[i];
+                    var seq = firstSeq + (ulong)i;
+                    var opOffset = (uint)(offset + op.FrameOffset);
+                    ApplyLocked(op.Kind, op.Key, new Location(_active, opOffset, (uint)op.ValueLength));
+                    _active.PendingHints!.Add(new HintEntry(op.Kind, seq, opOffset, (uint)op.ValueLength, op.Key));
+                    if (seq < _active.MinSeq)
+                    {
+                        _active.MinSeq = seq;
+                    }
+                }
+            }
+
+            _writtenSeq = _lastSeq;
+            return _lastSeq;
+        }
+    }
+
+    private void ApplyLocked(byte kind, byte[] key, Location location)
+    {
+        if (kind == RecordFormat.KindPut)
+        {
+            if (_index.Set(key, location, out var previous))
+            {
+                previous.Segment.LiveBytes -= previous.OpSize(key.Length);
+            }
+            else
+            {
+                _keyBytes += key.Length;
+            }
+
+            location.Segment.LiveBytes += location.OpSize(key.Length);
+        }
+        else if (_index.Remove(key, out var removed))
+        {
+            removed.Segment.LiveBytes -= removed.OpSize(key.Length);
+            _keyBytes -= key.Length;
+        }
+    }
+
+    private void WaitDurable(ulong seq)
+    {
+        _committer?.Wait(seq);
+    }
+
+    /// <summary>The group committer's sync: everything written so far, in the active segment.</summary>
+    private ulong SyncWritten()
+    {
+        Segment segment;
+        ulong seq;
+        lock (_writeLock)
+        {
+            segment = _active;
+            seq = _writtenSeq;
+            if (!segment.TryAcquire())
+            {
+                return seq; // closed by rotation, which synced it
+            }
+        }
+
+        try
+        {
+            segment.File.Sync();
+            return seq;
+        }
+        finally
+        {
+            segment.Release(DeleteSegmentFiles);
+        }
+    }
+
+    /// <summary>Closes the active segment (synced, so its hint never names lost data) and starts a new one.</summary>
+    private void RotateActive()
+    {
+        CloseActive(writeHintNow: false);
+        _active = CreateSegment();
+        _compactionSignal.Set();
+    }
+
+    private void CloseActive(bool writeHintNow)
+    {
+        var closing = _active;
+        closing.File.Sync();
+        var hints = closing.PendingHints!;
+        lock (_indexLock)
+        {
+            closing.IsClosed = true;
+            closing.PendingHints = null;
+        }
+
+        if (writeHintNow)
+        {
+            HintFile.Write(_fs, _directory, closing.Id, hints);
+        }
+        else
+        {
+            _hintWrites.RemoveAll(t => t.IsCompleted);
+            _hintWrites.Add(Task.Run(() =>
+            {
+                try
+                {
+                    HintFile.Write(_fs, _directory, closing.Id, hints);
+                }
+                catch (IOException)
+                {
+                    // Without a hint the next open scans this segment: slower, equally correct.
+                }
+            }));
+        }
+    }
+
+    private Segment CreateSegment()
+    {
+        var segment = CreateSegmentFile(_nextSegmentId++);
+        lock (_indexLock)
+        {
+            _segments.Add(segment.Id, segment);
+        }
+
+        return segment;
+    }
+
+    private Segment CreateSegmentFile(uint id)
+    {
+        var path = Path.Combine(_directory, Segment.FileName(id));
+        var file = _fs.Open(path, create: true);
+        try
+        {
+            Span<byte> header = stackalloc byte[RecordFormat.SegmentHeaderSize];
+            RecordFormat.WriteSegmentHeader(header, id);
+            file.Truncate(0);
+            file.Write(0, header);
+            file.Sync();
+            _fs.SyncDirectory(_directory);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+
+        return new Segment(id, file, RecordFormat.SegmentHeaderSize);
+    }
+
+    private void DeleteSegmentFiles(Segment segment)
+    {
+        try
+        {
+            _fs.Delete(Path.Combine(_directory, Segment.HintFileName(segment.Id)));
+            _fs.Delete(Path.Combine(_directory, Segment.FileName(segment.Id)));
+        }
+        catch (IOException)
+        {
+            // A leftover file is harmless: its records carry the same sequence numbers as their copies.
+        }
+    }
+
+    private void CompactInBackground()
+    {
+        while (!_disposed)
+        {
+            _compactionSignal.WaitOne(_options.CompactionInterval);
+            if (_disposed)
+            {
+                return;
+            }
+
+            try
+            {
+                Compact();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // Try again on the next signal; the old segments stay until a compaction succeeds.
+            }
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private void ThrowIfWriteFailed()
+    {
+        if (_writeFailure is not null)
+        {
+            throw new IOException("An earlier write failed and left this store unable to take writes; reopen it.", _writeFailure);
+        }
+    }
+
+    /// <summary>An operation of a frame being appended.</summary>
+    private readonly record struct PendingOp(byte Kind, byte[] Key, int FrameOffset, int ValueLength);
+}

@@ -1,0 +1,48 @@
+using Cairn.Core;
+using Cairn.Storage.IO;
+
+namespace Cairn.Storage.LogStore;
+
+/// <summary>How a <see cref="LogStore"/> writes, syncs and compacts.</summary>
+public sealed record LogStoreOptions
+{
+    /// <summary>When writes become durable. Default: <see cref="SyncPolicy.GroupCommit"/>.</summary>
+    public SyncPolicy Sync { get; init; } = SyncPolicy.GroupCommit;
+
+    /// <summary>The size at which the active segment closes and a new one starts. Default 128 MiB; at most 2 GiB.</summary>
+    public long SegmentSize { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>The largest key accepted. Default <see cref="Limits.MaxKeySize"/>.</summary>
+    public int MaxKeySize { get; init; } = Limits.MaxKeySize;
+
+    /// <summary>The largest value accepted. Default <see cref="Limits.MaxValueSize"/>.</summary>
+    public int MaxValueSize { get; init; } = Limits.MaxValueSize;
+
+    /// <summary>A closed segment is compacted when at least this fraction of it is garbage. Default 0.5.</summary>
+    public double CompactionGarbageRatio { get; init; } = 0.5;
+
+    /// <summary>Whether a background thread compacts segments as garbage builds up. Default true.</summary>
+    public bool BackgroundCompaction { get; init; } = true;
+
+    /// <summary>How often the background compactor looks for work besides when a segment closes. Default 30 s.</summary>
+    public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether opening a missing directory creates an empty store. Default true.</summary>
+    public bool CreateIfMissing { get; init; } = true;
+
+    /// <summary>The file system to use; tests put a fault-injecting one here. Default: the machine's.</summary>
+    public IFileSystem FileSystem { get; init; } = LocalFileSystem.Instance;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(SegmentSize, 4096, nameof(SegmentSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(SegmentSize, int.MaxValue, nameof(SegmentSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxKeySize, 1, nameof(MaxKeySize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxKeySize, Limits.MaxKeySize, nameof(MaxKeySize));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxValueSize, nameof(MaxValueSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxValueSize, Limits.MaxBatchSize, nameof(MaxValueSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CompactionGarbageRatio, 0.0, nameof(CompactionGarbageRatio));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CompactionGarbageRatio, 1.0, nameof(CompactionGarbageRatio));
+        ArgumentNullException.ThrowIfNull(FileSystem, nameof(FileSystem));
+    }
+}

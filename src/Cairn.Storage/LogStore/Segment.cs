@@ -1,0 +1,90 @@
+using Cairn.Storage.IO;
+
+namespace Cairn.Storage.LogStore;
+
+/// <summary>
+/// One append-only segment file. The active segment takes appends; closed segments never change and are what
+/// compaction rewrites. A segment is reference-counted so that compaction never deletes a file a reader is using.
+/// </summary>
+internal sealed class Segment
+{
+    private int _references = 1; // the store's own reference, dropped by Retire
+    private volatile bool _retired;
+
+    public Segment(uint id, IStorageFile file, long length)
+    {
+        Id = id;
+        File = file;
+        Length = length;
+    }
+
+    public uint Id { get; }
+
+    public IStorageFile File { get; }
+
+    /// <summary>Bytes written (header and frames). Changed only under the store's write lock.</summary>
+    public long Length { get; set; }
+
+    /// <summary>Bytes of operations the index still points at. Changed only under the store's index lock.</summary>
+    public long LiveBytes { get; set; }
+
+    /// <summary>The smallest sequence number of any operation in this segment (ulong.MaxValue when none).</summary>
+    public ulong MinSeq { get; set; } = ulong.MaxValue;
+
+    /// <summary>Whether this segment takes no more appends.</summary>
+    public bool IsClosed { get; set; }
+
+    /// <summary>Set when a record of this segment failed its checksum: it is kept as it is, never compacted away.</summary>
+    public bool HasCorruption { get; set; }
+
+    /// <summary>What the hint file of this segment will list, kept while the segment is active.</summary>
+    public List<HintEntry>? PendingHints { get; set; } = [];
+
+    /// <summary>The fraction of the segment that is no longer referenced.</summary>
+    public double GarbageRatio => Length <= RecordFormat.SegmentHeaderSize ? 1.0 : 1.0 - ((double)LiveBytes / Length);
+
+    public static string FileName(uint id) => $"{id:D10}.log";
+
+    public static string HintFileName(uint id) => $"{id:D10}.hint";
+
+    /// <summary>Takes a reference for a read; false when the segment is being deleted.</summary>
+    public bool TryAcquire()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _references);
+            if (current == 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _references, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Drops a reference; the last one closes the file and runs <paramref name="onLastRelease"/>.</summary>
+    public void Release(Action<Segment>? onLastRelease = null)
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            File.Dispose();
+            if (_retired)
+            {
+                onLastRelease?.Invoke(this);
+            }
+        }
+    }
+
+    /// <summary>Marks the segment for deletion once the last reader is done.</summary>
+    public void Retire(Action<Segment> delete)
+    {
+        _retired = true;
+        Release(delete);
+    }
+}
+
+/// <summary>One line of a hint file: an operation of the segment without its value.</summary>
+internal readonly record struct HintEntry(byte Kind, ulong Seq, uint Offset, uint ValueLength, byte[] Key);
