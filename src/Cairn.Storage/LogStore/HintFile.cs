@@ -63,10 +63,15 @@ internal static class HintFile
         fs.SyncDirectory(directory);
     }
 
-    /// <summary>Reads a hint file; null when it is missing a piece or fails its checksum.</summary>
+    /// <summary>Reads a hint file; null when it is missing, cut short or fails its checksum.</summary>
     public static List<HintEntry>? TryRead(IFileSystem fs, string path, uint segmentId, out long bytesRead)
     {
         bytesRead = 0;
+        if (!fs.FileExists(path))
+        {
+            return null; // not written yet (it is written in the background) or lost
+        }
+
         byte[] buffer;
         using (var file = fs.Open(path, create: false))
         {

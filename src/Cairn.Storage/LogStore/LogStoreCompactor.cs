@@ -9,8 +9,8 @@ namespace Cairn.Storage.LogStore;
 /// meanwhile, and deletes the old files. Reads and writes continue throughout.
 /// </summary>
 /// <remarks>
-/// A tombstone is copied only while it still matters: its key is absent and some other segment may hold an
-/// older put of the key. A crash at any step leaves either the old segments or both; duplicates carry equal
+/// A tombstone is copied only while it still matters: its key is absent and some segment other than its own
+/// may hold an older put of the key. A crash at any step leaves either the old segments or both; duplicates carry equal
 /// sequence numbers, so recovery picks the same value from either.
 /// </remarks>
 internal sealed class LogStoreCompactor(LogStore store)
@@ -65,7 +65,6 @@ internal sealed class LogStoreCompactor(LogStore store)
     private CompactionResult CompactGroup(List<Segment> group)
     {
         var fs = store.FileSystem;
-        var minOtherSeq = store.MinSeqExcept(group);
         var output = store.CreateCompactionSegment();
         var moves = new List<(byte[] Key, Location From, Location To)>();
         var hints = new List<HintEntry>();
@@ -75,6 +74,9 @@ internal sealed class LogStoreCompactor(LogStore store)
         {
             foreach (var segment in group)
             {
+                // A tombstone may be dropped only if no other segment, in this group or not, holds older records:
+                // if deleting the group is cut short, a surviving older put must still meet its tombstone.
+                var minOtherSeq = store.MinSeqExcept([segment]);
                 var entries = HintFile.TryRead(fs, Path.Combine(store.Directory, Segment.HintFileName(segment.Id)), segment.Id, out _)
                     ?? SegmentScanner.Scan(segment.File, segment.Id).Entries;
                 foreach (var entry in entries)

@@ -31,6 +31,12 @@ internal static class LogStoreRecovery
 
         var hintIds = new HashSet<uint>(names.Select(n => ParseId(n, ".hint")).OfType<uint>());
         var segmentIds = names.Select(n => ParseId(n, ".log")).OfType<uint>().Order().ToList();
+        foreach (var orphan in hintIds.Except(segmentIds).ToList())
+        {
+            // The hint of a segment that compaction removed; it describes nothing.
+            fs.Delete(Path.Combine(directory, Segment.HintFileName(orphan)));
+        }
+
         var highestId = names.Select(n => ParseId(n, ".log") ?? ParseId(n, ".log.corrupt") ?? ParseId(n, ".hint")).OfType<uint>().DefaultIfEmpty(0u).Max();
 
         var latest = new Dictionary<byte[], Latest>(ByteKeyComparer.Instance);
