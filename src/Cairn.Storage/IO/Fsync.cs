@@ -4,82 +4,99 @@ using Microsoft.Win32.SafeHandles;
 namespace Cairn.Storage.IO;
 
 /// <summary>
-/// The durability system calls .NET does not expose directly: fdatasync on a file (skipping the inode times a
-/// full fsync would also write) and fsync on a directory (which makes file creation and renames durable).
+/// Durability primitives the engines share: flushing a file's data to the device and making a directory's entries
+/// (creates, renames, deletes) durable, which on Linux takes an fsync of the directory itself.
 /// </summary>
 internal static partial class Fsync
 {
-    private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000; // Linux x86-64 and Arm64
+    // open(2) flags that are the same on every Linux architecture .NET runs on.
+    private const int ReadOnly = 0;
+    private const int CloseOnExec = 0x80000;
+    private const int Interrupted = 4; // EINTR: a signal arrived first; the call is simply made again
 
-    /// <summary>Makes the data of <paramref name="handle"/> durable.</summary>
+    /// <summary>Flushes the data of the open file <paramref name="handle"/> to the device (fdatasync on Linux).</summary>
+    /// <exception cref="IOException">The flush failed; the file's data may not be durable.</exception>
     public static void SyncFile(SafeFileHandle handle)
     {
+        ArgumentNullException.ThrowIfNull(handle);
         if (!OperatingSystem.IsLinux())
         {
-            using var stream = new FileStream(handle, FileAccess.ReadWrite, bufferSize: 0);
-            stream.Flush(flushToDisk: true);
+            RandomAccess.FlushToDisk(handle);
             return;
         }
 
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
+        while (FDataSync(handle) != 0)
         {
-            while (FDataSync((int)handle.DangerousGetHandle()) != 0)
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != 4) // EINTR: try again
-                {
-                    throw new IOException($"fdatasync failed with errno {errno}; the write may not be durable.");
-                }
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
+                throw Error("fsync of a file", errno);
             }
         }
     }
 
-    /// <summary>Makes creations, renames and removals in <paramref name="directory"/> durable.</summary>
-    public static void SyncDirectory(string directory)
+    /// <summary>Opens the file at <paramref name="path"/> and flushes its data; a missing file is skipped.</summary>
+    /// <returns>Whether the file existed.</returns>
+    public static bool SyncFile(string path)
     {
-        if (!OperatingSystem.IsLinux())
+        SafeFileHandle handle;
+        try
         {
-            return; // other platforms: best effort, no portable directory fsync
+            handle = File.OpenHandle(path, FileMode.Open, OperatingSystem.IsWindows() ? FileAccess.Write : FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
         }
 
-        var fd = Open(directory, ORdOnly | ODirectory);
+        using (handle)
+        {
+            SyncFile(handle);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Makes the entries of the directory at <paramref name="path"/> durable: files created, renamed into or deleted
+    /// from it survive a crash once this returns. A no-op on Windows, which has no directory fsync.
+    /// </summary>
+    /// <exception cref="IOException">The directory could not be opened or synced.</exception>
+    public static void SyncDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fd = Open(path, ReadOnly | CloseOnExec);
         if (fd < 0)
         {
-            throw new IOException($"Cannot open directory {directory} to sync it (errno {Marshal.GetLastPInvokeError()}).");
+            throw Error($"opening directory '{path}' to fsync it", Marshal.GetLastPInvokeError());
         }
 
-        try
+        var result = FSyncDescriptor(fd);
+        var errno = Marshal.GetLastPInvokeError();
+        _ = Close(fd);
+        if (result != 0)
         {
-            if (FSync(fd) != 0)
-            {
-                throw new IOException($"fsync of directory {directory} failed with errno {Marshal.GetLastPInvokeError()}.");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
+            throw Error($"fsync of directory '{path}'", errno);
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    private static partial int FDataSync(int fd);
+    private static IOException Error(string what, int errno) =>
+        new($"{what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int FSync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
+    private static partial int FSyncDescriptor(int fd);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int FDataSync(SafeFileHandle fd);
 }
