@@ -315,9 +315,10 @@ public sealed class LogStore : IKvEngine
 
             files = _segments.Count;
 
-            // Per key: the key array (16-byte header, 8-byte length, data rounded up to 8), a reference and a
-            // 16-byte location in a leaf; per leaf: its two arrays.
-            indexBytes = (keys * (24 + 8 + 16)) + _keyBytes + (keys * 4) + (_index.LeafCount * 2L * (32 + (OrderedIndex<Location>.LeafCapacity * 16)));
+            // Per key: the key array (24 bytes of header and length, data padded to 8: about 4 bytes on average).
+            // Per leaf: the leaf object and its two slot arrays (a reference and a 16-byte location per slot).
+            indexBytes = (keys * (24 + 4)) + _keyBytes +
+                (_index.LeafCount * (32L + 48 + (OrderedIndex<Location>.LeafCapacity * (8 + 16))));
         }
 
         return new EngineStats
