@@ -15,6 +15,7 @@ internal sealed class GroupCommitter : IDisposable
     private ulong _durable;
     private Exception? _failure;
     private bool _stopping;
+    private bool _stopped;
 
     /// <param name="syncWritten">Makes everything written so far durable and returns the last sequence number it covers.</param>
     /// <param name="name">The committer thread's name.</param>
@@ -37,6 +38,7 @@ internal sealed class GroupCommitter : IDisposable
             while (_durable < seq)
             {
                 ThrowIfFailed();
+                ThrowIfStopped();
                 Monitor.Wait(_gate);
             }
         }
@@ -53,6 +55,7 @@ internal sealed class GroupCommitter : IDisposable
             }
 
             ThrowIfFailed();
+            ThrowIfStopped();
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _asyncWaiters.Add((seq, done));
             Request(seq);
@@ -81,6 +84,15 @@ internal sealed class GroupCommitter : IDisposable
         }
     }
 
+    private void ThrowIfStopped()
+    {
+        if (_stopped)
+        {
+            // The store closed between this write's append and its wait; closing syncs, but this writer cannot know.
+            throw new ObjectDisposedException("LogStore", "The store closed before this write was confirmed durable.");
+        }
+    }
+
     private void ThrowIfFailed()
     {
         if (_failure is not null)
@@ -102,7 +114,10 @@ internal sealed class GroupCommitter : IDisposable
 
                 if (_requested <= _durable || _failure is not null)
                 {
-                    return; // stopping with nothing left to sync, or failed for good
+                    // Stopping with nothing left to sync, or failed for good: wake anyone who came too late.
+                    _stopped = true;
+                    Monitor.PulseAll(_gate);
+                    return;
                 }
             }
 

@@ -345,7 +345,11 @@ public sealed class LogStore : IKvEngine
             return;
         }
 
-        _disposed = true;
+        lock (_writeLock)
+        {
+            _disposed = true; // no append is in progress past this point, and none starts
+        }
+
         _compactionSignal.Set();
         _compactor?.Join();
         _committer?.Dispose();
