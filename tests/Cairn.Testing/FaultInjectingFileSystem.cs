@@ -96,6 +96,25 @@ public sealed class FaultInjectingFileSystem : IFileSystem
         }
     }
 
+    /// <summary>
+    /// Buries the process that crashed: lets <paramref name="crashed"/> (a store it had open) wind down, meeting
+    /// only failing I/O, then <see cref="Restart"/>s so a new process can open the disk.
+    /// </summary>
+    public void RestartAfter(IDisposable crashed)
+    {
+        ArgumentNullException.ThrowIfNull(crashed);
+        try
+        {
+            crashed.Dispose();
+        }
+        catch (IOException)
+        {
+            // Expected: the dead process cannot touch the disk.
+        }
+
+        Restart();
+    }
+
     /// <summary>Flips one bit of a file, in its synced and current contents: corruption at rest.</summary>
     public void FlipBit(string path, long offset, int bit = 0)
     {

@@ -48,19 +48,9 @@ internal sealed class CheckpointFile
         "CAIRNCKP"u8.CopyTo(buffer);
         BinaryPrimitives.WriteUInt64LittleEndian(buffer[8..], index);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer[16..], Crc32C.Compute(buffer[..16]));
-        var path = Path.Combine(_directory, FileName);
-        var temp = path + ".tmp";
         lock (_writeLock)
         {
-            using (var file = _fs.Open(temp, create: true))
-            {
-                file.Truncate(0);
-                file.Write(0, buffer);
-                file.Sync();
-            }
-
-            _fs.Rename(temp, path);
-            _fs.SyncDirectory(_directory);
+            _fs.ReplaceAtomically(Path.Combine(_directory, FileName), buffer);
             Volatile.Write(ref _index, index);
         }
     }

@@ -50,17 +50,7 @@ internal static class HintFile
         BinaryPrimitives.WriteUInt64LittleEndian(span[at..], (ulong)entries.Count);
         BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 8)..], Crc32C.Compute(span[..(at + 8)]));
 
-        var path = Path.Combine(directory, Segment.HintFileName(segmentId));
-        var temp = path + ".tmp";
-        using (var file = fs.Open(temp, create: true))
-        {
-            file.Truncate(0);
-            file.Write(0, buffer);
-            file.Sync();
-        }
-
-        fs.Rename(temp, path);
-        fs.SyncDirectory(directory);
+        fs.ReplaceAtomically(Path.Combine(directory, Segment.HintFileName(segmentId)), buffer);
     }
 
     /// <summary>Reads a hint file; null when it is missing, cut short or fails its checksum.</summary>

@@ -276,15 +276,7 @@ public sealed class LogStoreBehaviourTests(ITestOutputHelper output) : IDisposab
         }
 
         fs.Crash(CrashMode.DropUnsynced);
-        try
-        {
-            store.Dispose();
-        }
-        catch (IOException)
-        {
-        }
-
-        fs.Restart();
+        fs.RestartAfter(store);
         using var reopened = Cairn.Storage.LogStore.LogStore.Open("/s", options);
         Assert.Equal(1, reopened.Recovery.SegmentsScanned);
         Assert.True(reopened.Recovery.SegmentsFromHints > 1);
@@ -309,15 +301,7 @@ public sealed class LogStoreBehaviourTests(ITestOutputHelper output) : IDisposab
         }
 
         fs.Crash(CrashMode.DropUnsynced);
-        try
-        {
-            store.Dispose();
-        }
-        catch (IOException)
-        {
-        }
-
-        fs.Restart();
+        fs.RestartAfter(store);
         using var reopened = Cairn.Storage.LogStore.LogStore.Open("/s", options);
         Assert.Equal(100ul, reopened.CheckpointIndex);
         for (var i = 0; i < 100; i++)

@@ -29,20 +29,6 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
     private static byte[] ValueFor(string key, int version, int padding = 40) =>
         B($"{key}#{version}#".PadRight(key.Length + padding, '.'));
 
-    /// <summary>Lets the crashed store's threads wind down (they meet only failing I/O), then starts a new process.</summary>
-    private static void Abandon(Cairn.Storage.LogStore.LogStore store, FaultInjectingFileSystem fs)
-    {
-        try
-        {
-            store.Dispose();
-        }
-        catch (IOException)
-        {
-        }
-
-        fs.Restart();
-    }
-
     [Theory]
     [InlineData(SyncPolicy.GroupCommit, CrashMode.DropUnsynced)]
     [InlineData(SyncPolicy.GroupCommit, CrashMode.TornTail)]
@@ -84,7 +70,7 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
                 fs.Crash(mode);
             }
 
-            Abandon(store, fs);
+            fs.RestartAfter(store);
             using var reopened = Cairn.Storage.LogStore.LogStore.Open(Dir, Options(fs, sync));
             foreach (var (key, value) in acknowledged)
             {
@@ -126,7 +112,7 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
             }
 
             fs.Crash(mode);
-            Abandon(store, fs);
+            fs.RestartAfter(store);
             using var reopened = Cairn.Storage.LogStore.LogStore.Open(Dir, Options(fs, SyncPolicy.None));
             for (var b = 0; b < 60; b++)
             {
@@ -177,7 +163,7 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
         }
 
         fs.Crash(CrashMode.DropUnsynced); // no hint was written for the active segment
-        Abandon(store, fs);
+        fs.RestartAfter(store);
         var segment = fs.AllFiles().Single(f => f.EndsWith(".log", StringComparison.Ordinal));
         fs.FlipBit(segment, FindInFile(fs, segment, B("/k040#1#")), bit: 5);
 
@@ -205,7 +191,7 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
         var fullLength = fs.LengthOf(segment);
         fs.ScheduleCrash(0, CrashMode.TornTail);
         Assert.Throws<IOException>(() => store.Put(B("/after"), B("x")));
-        Abandon(store, fs);
+        fs.RestartAfter(store);
 
         using (var reopened = Cairn.Storage.LogStore.LogStore.Open(Dir, Options(fs, SyncPolicy.None)))
         {
@@ -313,7 +299,7 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
         Assert.True(store.Compact(0).SegmentsCompacted > 1);
         fs.FailDelete = null;
         fs.Crash(CrashMode.DropUnsynced);
-        Abandon(store, fs);
+        fs.RestartAfter(store);
 
         using var reopened = Cairn.Storage.LogStore.LogStore.Open(Dir, Options(fs, SyncPolicy.Always));
         for (var i = 0; i < 40; i++)
@@ -368,7 +354,7 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
             fs.Crash(CrashMode.Chaos);
         }
 
-        Abandon(store, fs);
+        fs.RestartAfter(store);
         using var reopened = Cairn.Storage.LogStore.LogStore.Open(Dir, Options(fs, SyncPolicy.Always));
         foreach (var (key, value) in expected)
         {
