@@ -1,0 +1,52 @@
+using Cairn.Bench;
+
+const string Usage = """
+    usage: cairn-bench <command> [options]
+    commands:
+      storage    LogStore against FlatFs (puts, gets, scans, restart) and fio's sequential write bandwidth
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(Usage);
+    Console.WriteLine(StorageOptions.Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+switch (args[0])
+{
+    case "storage":
+        StorageOptions options;
+        try
+        {
+            options = StorageOptions.Parse(args[1..]);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(StorageOptions.Usage);
+            return 2;
+        }
+
+        var report = new StorageBenchmark(options).Run();
+        Console.WriteLine();
+        Console.WriteLine(report);
+        if (options.Out is { } outFile)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(outFile));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            File.WriteAllText(outFile, report);
+            Console.Error.WriteLine($"report written to {outFile}");
+        }
+
+        return 0;
+
+    default:
+        Console.Error.WriteLine($"Unknown command '{args[0]}'.");
+        Console.Error.WriteLine(Usage);
+        return 2;
+}
