@@ -221,7 +221,18 @@ public sealed class LogStore : IKvEngine
     {
         cancellationToken.ThrowIfCancellationRequested();
         var seq = AppendBatch(batch);
-        return seq > 0 && _committer is not null ? _committer.WaitAsync(seq) : ValueTask.CompletedTask;
+        if (seq == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (_committer is not null)
+        {
+            return _committer.WaitAsync(seq);
+        }
+
+        WaitDurable(seq);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -575,7 +586,7 @@ public sealed class LogStore : IKvEngine
 
     /// <summary>
     /// Appends one frame whose operations are already encoded after the reserved header, updates the index, and
-    /// returns the sequence number of its last operation. Under <see cref="SyncPolicy.Always"/> it is durable.
+    /// returns the sequence number of its last operation; the caller then waits for durability.
     /// </summary>
     private ulong Append(Span<byte> frame, PendingOp[] ops)
     {
@@ -594,10 +605,6 @@ public sealed class LogStore : IKvEngine
             try
             {
                 _active.File.Write(offset, frame);
-                if (_options.Sync == SyncPolicy.Always)
-                {
-                    _active.File.Sync();
-                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -662,10 +669,22 @@ public sealed class LogStore : IKvEngine
 
     private void WaitDurable(ulong seq)
     {
-        _committer?.Wait(seq);
+        if (_committer is not null)
+        {
+            _committer.Wait(seq);
+        }
+        else if (_options.Sync == SyncPolicy.Always)
+        {
+            // Outside the write lock: any fsync that starts after the append covers it, so concurrent writers'
+            // fsyncs overlap (the kernel merges them) instead of queueing on the lock one by one.
+            SyncWritten();
+        }
     }
 
-    /// <summary>The group committer's sync: everything written so far, in the active segment.</summary>
+    /// <summary>
+    /// Makes everything written so far durable by syncing the active segment (rotation already synced the older
+    /// ones) and returns the last sequence number covered. The group committer's sync, and Always's.
+    /// </summary>
     private ulong SyncWritten()
     {
         Segment segment;
