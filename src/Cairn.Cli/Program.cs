@@ -14,6 +14,7 @@ public static class Program
     {
         var root = new RootCommand("Cairn: a sharded, replicated key-value store, file system and S3 gateway.");
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(StoreCommands.Create());
         return root;
     }
 }
