@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Reflection;
+using Cairn.Cli.Commands;
 
 namespace Cairn.Cli;
 
@@ -7,16 +7,14 @@ namespace Cairn.Cli;
 public static class Program
 {
     /// <summary>Runs the command line and returns the process exit code.</summary>
-    public static int Main(string[] args)
+    public static int Main(string[] args) => CliRunner.Run(CreateRootCommand(), args);
+
+    /// <summary>Assembles every command group of <c>cairn</c>.</summary>
+    public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("Cairn: a sharded, replicated key-value store, file system and S3 gateway.");
-        var version = new Command("version", "Print the version of cairn.");
-        version.SetAction(_ =>
-        {
-            var informational = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-            Console.WriteLine($"cairn {informational}");
-        });
-        root.Subcommands.Add(version);
-        return root.Parse(args).Invoke();
+        root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(StoreCommands.Create());
+        return root;
     }
 }
