@@ -9,7 +9,7 @@ public sealed record EngineStats
     /// <summary>Live keys.</summary>
     public long Keys { get; init; }
 
-    /// <summary>Bytes of live keys and values.</summary>
+    /// <summary>Bytes the live keys and values take in the engine's own format (the LogStore counts record headers too).</summary>
     public long LiveBytes { get; init; }
 
     /// <summary>Bytes the engine occupies on disk (or in memory for the memory engine).</summary>

@@ -37,7 +37,7 @@ public sealed class LogStore : IKvEngine
     private readonly CheckpointFile _checkpoint;
     private readonly Thread? _compactor;
     private readonly AutoResetEvent _compactionSignal = new(false);
-    private Segment _active;
+    private Segment? _active; // created by the first write, so opening a store to read it writes nothing
     private uint _nextSegmentId;
     private ulong _lastSeq;
     private ulong _writtenSeq;
@@ -66,7 +66,6 @@ public sealed class LogStore : IKvEngine
         Recovery = state.Report;
         _checkpoint = new CheckpointFile(_fs, directory);
         _nextSegmentId = state.NextSegmentId;
-        _active = CreateSegment();
         if (options.Sync == SyncPolicy.GroupCommit)
         {
             _committer = new GroupCommitter(SyncWritten, "cairn-logstore-commit");
@@ -278,7 +277,7 @@ public sealed class LogStore : IKvEngine
         lock (_writeLock)
         {
             ThrowIfWriteFailed();
-            _active.File.Sync();
+            _active?.File.Sync(); // older segments were synced when they closed
         }
     }
 
@@ -366,7 +365,7 @@ public sealed class LogStore : IKvEngine
         _committer?.Dispose();
         lock (_writeLock)
         {
-            if (_writeFailure is null)
+            if (_writeFailure is null && _active is not null)
             {
                 try
                 {
@@ -594,17 +593,19 @@ public sealed class LogStore : IKvEngine
         {
             ThrowIfDisposed();
             ThrowIfWriteFailed();
-            if (_active.Length > RecordFormat.SegmentHeaderSize && _active.Length + frame.Length > _options.SegmentSize)
+            if (_active is not null && _active.Length > RecordFormat.SegmentHeaderSize && _active.Length + frame.Length > _options.SegmentSize)
             {
                 RotateActive();
             }
 
+            var active = _active ??= CreateSegment();
+
             var firstSeq = _lastSeq + 1;
             RecordFormat.WriteFrameHeader(frame, frame.Length - RecordFormat.FrameHeaderSize, ops.Length, firstSeq);
-            var offset = _active.Length;
+            var offset = active.Length;
             try
             {
-                _active.File.Write(offset, frame);
+                active.File.Write(offset, frame);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -612,17 +613,17 @@ public sealed class LogStore : IKvEngine
                 // fails, stop taking writes: the file's state is unknown.
                 try
                 {
-                    _active.File.Truncate(offset);
+                    active.File.Truncate(offset);
                 }
                 catch (IOException truncateError)
                 {
                     _writeFailure = truncateError;
                 }
 
-                throw new IOException($"Write to {_active.File.Path} failed: {e.Message}", e);
+                throw new IOException($"Write to {active.File.Path} failed: {e.Message}", e);
             }
 
-            _active.Length = offset + frame.Length;
+            active.Length = offset + frame.Length;
             _lastSeq = firstSeq + (ulong)ops.Length - 1;
             lock (_indexLock)
             {
@@ -631,11 +632,11 @@ public sealed class LogStore : IKvEngine
                     var op = ops[i];
                     var seq = firstSeq + (ulong)i;
                     var opOffset = (uint)(offset + op.FrameOffset);
-                    ApplyLocked(op.Kind, op.Key, new Location(_active, opOffset, (uint)op.ValueLength));
-                    _active.PendingHints!.Add(new HintEntry(op.Kind, seq, opOffset, (uint)op.ValueLength, op.Key));
-                    if (seq < _active.MinSeq)
+                    ApplyLocked(op.Kind, op.Key, new Location(active, opOffset, (uint)op.ValueLength));
+                    active.PendingHints!.Add(new HintEntry(op.Kind, seq, opOffset, (uint)op.ValueLength, op.Key));
+                    if (seq < active.MinSeq)
                     {
-                        _active.MinSeq = seq;
+                        active.MinSeq = seq;
                     }
                 }
             }
@@ -691,8 +692,13 @@ public sealed class LogStore : IKvEngine
         ulong seq;
         lock (_writeLock)
         {
-            segment = _active;
             seq = _writtenSeq;
+            if (_active is null)
+            {
+                return seq; // nothing written since the last segment closed, and closing synced it
+            }
+
+            segment = _active;
             if (!segment.TryAcquire())
             {
                 return seq; // closed by rotation, which synced it
@@ -710,17 +716,17 @@ public sealed class LogStore : IKvEngine
         }
     }
 
-    /// <summary>Closes the active segment (synced, so its hint never names lost data) and starts a new one.</summary>
+    /// <summary>Closes the active segment (synced, so its hint never names lost data); the next write starts a new one.</summary>
     private void RotateActive()
     {
         CloseActive(writeHintNow: false);
-        _active = CreateSegment();
         _compactionSignal.Set();
     }
 
     private void CloseActive(bool writeHintNow)
     {
-        var closing = _active;
+        var closing = _active!;
+        _active = null;
         closing.File.Sync();
         var hints = closing.PendingHints!;
         lock (_indexLock)

@@ -16,6 +16,7 @@ namespace Cairn.Storage.LogStore;
 internal sealed class LogStoreCompactor(LogStore store)
 {
     private const int WriteBufferSize = 1 << 20;
+    private const int MaxOpsPerFrame = 4096;
 
     public CompactionResult Run(double minGarbageRatio)
     {
@@ -70,6 +71,12 @@ internal sealed class LogStoreCompactor(LogStore store)
         var hints = new List<HintEntry>();
         var buffer = ArrayPool<byte>.Shared.Rent(WriteBufferSize);
         var buffered = 0;
+
+        // Records with consecutive sequence numbers (a batch's survivors) share a frame again, so compacting a
+        // store with no garbage does not grow it by a frame header a record.
+        var frameStart = -1;
+        int frameOps = 0, framePayload = 0;
+        ulong frameFirstSeq = 0;
         try
         {
             foreach (var segment in group)
@@ -87,19 +94,26 @@ internal sealed class LogStoreCompactor(LogStore store)
                     }
 
                     var opSize = RecordFormat.OpSize(entry.Key.Length, (int)entry.ValueLength);
-                    var frameSize = RecordFormat.FrameHeaderSize + opSize;
-                    if (buffered + frameSize > buffer.Length)
+                    var joins = frameStart >= 0 && entry.Seq == frameFirstSeq + (ulong)frameOps && frameOps < MaxOpsPerFrame;
+                    if (!joins || buffered + opSize > buffer.Length)
                     {
-                        Flush();
-                        if (frameSize > buffer.Length)
+                        CloseFrame();
+                        if (buffered + RecordFormat.FrameHeaderSize + opSize > buffer.Length)
                         {
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = ArrayPool<byte>.Shared.Rent(frameSize);
+                            Flush();
+                            if (RecordFormat.FrameHeaderSize + opSize > buffer.Length)
+                            {
+                                ArrayPool<byte>.Shared.Return(buffer);
+                                buffer = ArrayPool<byte>.Shared.Rent(RecordFormat.FrameHeaderSize + opSize);
+                            }
                         }
+
+                        frameStart = buffered;
+                        frameFirstSeq = entry.Seq;
+                        buffered += RecordFormat.FrameHeaderSize;
                     }
 
-                    var frame = buffer.AsSpan(buffered, frameSize);
-                    var op = frame[RecordFormat.FrameHeaderSize..];
+                    var op = buffer.AsSpan(buffered, opSize);
                     if (segment.File.Read(entry.Offset, op) != opSize || !RecordFormat.TryReadOp(op, out _, out _, out _, out _))
                     {
                         // Keep the damaged segment as it is for the operator; its good records stay readable.
@@ -109,9 +123,10 @@ internal sealed class LogStoreCompactor(LogStore store)
                         return new CompactionResult(0, 0, 0);
                     }
 
-                    RecordFormat.WriteFrameHeader(frame, opSize, 1, entry.Seq);
-                    var offset = (uint)(output.Length + buffered + RecordFormat.FrameHeaderSize);
-                    buffered += frameSize;
+                    var offset = (uint)(output.Length + buffered);
+                    buffered += opSize;
+                    frameOps++;
+                    framePayload += opSize;
                     hints.Add(entry with { Offset = offset });
                     output.MinSeq = Math.Min(output.MinSeq, entry.Seq);
                     if (entry.Kind == RecordFormat.KindPut)
@@ -121,6 +136,7 @@ internal sealed class LogStoreCompactor(LogStore store)
                 }
             }
 
+            CloseFrame();
             Flush();
         }
         finally
@@ -157,8 +173,20 @@ internal sealed class LogStoreCompactor(LogStore store)
         store.SwapSegments(output, group);
         return new CompactionResult(group.Count, before, output.Length);
 
+        void CloseFrame()
+        {
+            if (frameStart >= 0)
+            {
+                RecordFormat.WriteFrameHeader(buffer.AsSpan(frameStart), framePayload, frameOps, frameFirstSeq);
+                frameStart = -1;
+                frameOps = 0;
+                framePayload = 0;
+            }
+        }
+
         void Flush()
         {
+            // Called only between frames, so every frame lands whole and offsets stay right.
             if (buffered > 0)
             {
                 output.File.Write(output.Length, buffer.AsSpan(0, buffered));
