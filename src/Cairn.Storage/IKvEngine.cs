@@ -41,6 +41,61 @@ public interface IKvEngine : IDisposable
     ValueTask WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sets <paramref name="key"/> to <paramref name="value"/> and returns at once, before the write is durable;
+    /// the write is visible to readers immediately. Pass the returned token to <see cref="WhenDurableAsync"/> to
+    /// learn when it is durable. Servers use this to answer a whole pipeline of writes after one wait.
+    /// </summary>
+    /// <remarks>Engines whose writes are durable on return use this default: write now, token 0.</remarks>
+    ulong PutDeferred(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        Put(key, value);
+        return 0;
+    }
+
+    /// <summary>Removes <paramref name="key"/> like <see cref="PutDeferred"/> puts: applied now, durable later.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="existed">Whether the key was present.</param>
+    /// <returns>The token to wait on; 0 when nothing was written.</returns>
+    ulong DeleteDeferred(ReadOnlySpan<byte> key, out bool existed)
+    {
+        existed = Delete(key);
+        return 0;
+    }
+
+    /// <summary>Applies <paramref name="batch"/> atomically like <see cref="PutDeferred"/>: applied now, durable later.</summary>
+    ulong WriteDeferred(WriteBatch batch)
+    {
+        Write(batch);
+        return 0;
+    }
+
+    /// <summary>Completes when every deferred write up to <paramref name="token"/> is durable as the sync policy promises.</summary>
+    ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Copies the value of <paramref name="key"/> into <paramref name="destination"/> without allocating.
+    /// </summary>
+    /// <returns>
+    /// The value's length, or -1 when the key is absent. When the length is more than the destination holds,
+    /// nothing is copied: call again with a destination of at least that length.
+    /// </returns>
+    int ReadInto(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        var value = Get(key);
+        if (value is null)
+        {
+            return -1;
+        }
+
+        if (value.Length <= destination.Length)
+        {
+            value.CopyTo(destination);
+        }
+
+        return value.Length;
+    }
+
+    /// <summary>
     /// One page of the keys in <paramref name="range"/>, in ascending key order, starting after
     /// <paramref name="after"/> (exclusive) or at the start of the range when it is null.
     /// </summary>

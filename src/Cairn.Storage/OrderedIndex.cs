@@ -111,6 +111,32 @@ internal sealed class OrderedIndex<TValue>
         return false;
     }
 
+    /// <summary>
+    /// Sets the value of <paramref name="key"/> when the key is present, without allocating, and hands back the
+    /// key array the index keeps for it.
+    /// </summary>
+    /// <returns>Whether the key was present (and so updated).</returns>
+    public bool TryUpdate(ReadOnlySpan<byte> key, TValue value, out TValue previous, out byte[] storedKey)
+    {
+        var leafIndex = FindLeaf(key);
+        if (leafIndex >= 0)
+        {
+            var leaf = _leaves[leafIndex];
+            var slot = leaf.Search(key);
+            if (slot >= 0)
+            {
+                previous = leaf.Values[slot];
+                storedKey = leaf.Keys[slot]!;
+                leaf.Values[slot] = value;
+                return true;
+            }
+        }
+
+        previous = default!;
+        storedKey = null!;
+        return false;
+    }
+
     /// <summary>Replaces the value of <paramref name="key"/> only when it is still <paramref name="expected"/>.</summary>
     /// <returns>Whether the value was replaced.</returns>
     public bool Replace(ReadOnlySpan<byte> key, TValue expected, TValue value, IEqualityComparer<TValue> comparer)

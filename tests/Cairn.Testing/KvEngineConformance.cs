@@ -424,6 +424,49 @@ public abstract class KvEngineConformance : IDisposable
     }
 
     [Fact]
+    public async Task Deferred_writes_are_visible_at_once_and_durable_when_awaited()
+    {
+        var engine = Open();
+        var first = engine.PutDeferred(B("/d/a"), B("1"));
+        Assert.Equal("1", S(engine.Get(B("/d/a"))));
+        var second = engine.WriteDeferred(new WriteBatch().Put(B("/d/b"), B("2")).Put(B("/d/c"), B("3")));
+        var third = engine.DeleteDeferred(B("/d/c"), out var existed);
+        Assert.True(existed);
+        engine.DeleteDeferred(B("/d/never"), out var neverExisted);
+        Assert.False(neverExisted);
+        Assert.True(second >= first && third >= second, "tokens grow with the writes they stand for");
+        await engine.WhenDurableAsync(third);
+        Assert.Equal("2", S(engine.Get(B("/d/b"))));
+        Assert.Null(engine.Get(B("/d/c")));
+        if (IsDurable)
+        {
+            engine = Reopen(engine);
+            Assert.Equal("1", S(engine.Get(B("/d/a"))));
+            Assert.Equal("2", S(engine.Get(B("/d/b"))));
+            Assert.Null(engine.Get(B("/d/c")));
+        }
+    }
+
+    [Fact]
+    public void ReadInto_copies_a_value_that_fits_and_reports_the_length_of_one_that_does_not()
+    {
+        var engine = Open();
+        var value = new byte[5000];
+        new Random(4).NextBytes(value);
+        engine.Put(B("/r/big"), value);
+        engine.Put(B("/r/small"), B("abc"));
+        var buffer = new byte[8192];
+        Assert.Equal(5000, engine.ReadInto(B("/r/big"), buffer));
+        Assert.Equal(value, buffer[..5000]);
+        Assert.Equal(3, engine.ReadInto(B("/r/small"), buffer));
+        Assert.Equal("abc", S(buffer[..3]));
+        var tooSmall = new byte[10];
+        Assert.Equal(5000, engine.ReadInto(B("/r/big"), tooSmall));
+        Assert.Equal(new byte[10], tooSmall);
+        Assert.Equal(-1, engine.ReadInto(B("/r/missing"), buffer));
+    }
+
+    [Fact]
     public void Flush_and_sync_succeed()
     {
         var engine = Open();

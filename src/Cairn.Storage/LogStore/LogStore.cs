@@ -165,7 +165,10 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <inheritdoc/>
-    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => WaitDurable(PutDeferred(key, value));
+
+    /// <inheritdoc/>
+    public ulong PutDeferred(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         KeyLimits.CheckPut(this, key, value);
         var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, value.Length);
@@ -173,8 +176,7 @@ public sealed class LogStore : IKvEngine
         try
         {
             RecordFormat.WriteOp(buffer.AsSpan(RecordFormat.FrameHeaderSize), RecordFormat.KindPut, key, value);
-            var keyCopy = key.ToArray();
-            WaitDurable(Append(buffer.AsSpan(0, size), [new PendingOp(RecordFormat.KindPut, keyCopy, RecordFormat.FrameHeaderSize, value.Length)]));
+            return AppendOne(buffer.AsSpan(0, size), RecordFormat.KindPut, key, value.Length);
         }
         finally
         {
@@ -185,10 +187,18 @@ public sealed class LogStore : IKvEngine
     /// <inheritdoc/>
     public bool Delete(ReadOnlySpan<byte> key)
     {
+        WaitDurable(DeleteDeferred(key, out var existed));
+        return existed;
+    }
+
+    /// <inheritdoc/>
+    public ulong DeleteDeferred(ReadOnlySpan<byte> key, out bool existed)
+    {
         KeyLimits.CheckKey(this, key);
-        if (GetSize(key) < 0)
+        existed = GetSize(key) >= 0;
+        if (!existed)
         {
-            return false; // nothing to delete: no tombstone needed
+            return 0; // nothing to delete: no tombstone needed
         }
 
         var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, 0);
@@ -196,8 +206,7 @@ public sealed class LogStore : IKvEngine
         try
         {
             RecordFormat.WriteOp(buffer.AsSpan(RecordFormat.FrameHeaderSize), RecordFormat.KindDelete, key, default);
-            WaitDurable(Append(buffer.AsSpan(0, size), [new PendingOp(RecordFormat.KindDelete, key.ToArray(), RecordFormat.FrameHeaderSize, 0)]));
-            return true;
+            return AppendOne(buffer.AsSpan(0, size), RecordFormat.KindDelete, key, 0);
         }
         finally
         {
@@ -206,32 +215,65 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <inheritdoc/>
-    public void Write(WriteBatch batch)
-    {
-        var seq = AppendBatch(batch);
-        if (seq > 0)
-        {
-            WaitDurable(seq);
-        }
-    }
+    public void Write(WriteBatch batch) => WaitDurable(WriteDeferred(batch));
 
     /// <inheritdoc/>
     public ValueTask WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var seq = AppendBatch(batch);
-        if (seq == 0)
+        return WhenDurableAsync(WriteDeferred(batch), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ulong WriteDeferred(WriteBatch batch) => AppendBatch(batch);
+
+    /// <inheritdoc/>
+    public ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default)
+    {
+        if (token == 0)
         {
             return ValueTask.CompletedTask;
         }
 
         if (_committer is not null)
         {
-            return _committer.WaitAsync(seq);
+            return _committer.WaitAsync(token);
         }
 
-        WaitDurable(seq);
+        WaitDurable(token);
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public int ReadInto(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        ThrowIfDisposed();
+        Location location;
+        lock (_indexLock)
+        {
+            if (!_index.TryGetValue(key, out location))
+            {
+                return -1;
+            }
+
+            if (location.ValueLength > destination.Length)
+            {
+                return (int)location.ValueLength;
+            }
+
+            var acquired = location.Segment.TryAcquire();
+            Debug.Assert(acquired, "a segment the index points at is never released");
+        }
+
+        try
+        {
+            ReadValue(location, key, destination[..(int)location.ValueLength]);
+            return (int)location.ValueLength;
+        }
+        finally
+        {
+            location.Segment.Release(DeleteSegmentFiles);
+        }
     }
 
     /// <inheritdoc/>
@@ -474,9 +516,20 @@ public sealed class LogStore : IKvEngine
     /// <summary>Reads and verifies the record at <paramref name="location"/>; the caller holds a reference to its segment.</summary>
     internal static byte[] ReadValue(Location location, ReadOnlySpan<byte> key)
     {
+        var value = new byte[location.ValueLength];
+        ReadValue(location, key, value);
+        return value;
+    }
+
+    /// <summary>
+    /// Reads the value at <paramref name="location"/> into <paramref name="value"/> (exactly its length) and
+    /// verifies the record's checksum and key; the caller holds a reference to its segment.
+    /// </summary>
+    internal static void ReadValue(Location location, ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        Debug.Assert(value.Length == location.ValueLength, "the destination is exactly the value's length");
         var opSize = location.OpSize(key.Length);
         var headerAndKey = RecordFormat.OpHeaderSize + key.Length;
-        var value = new byte[location.ValueLength];
         var file = location.Segment.File;
         var rented = ArrayPool<byte>.Shared.Rent(opSize <= SmallReadSize ? opSize : headerAndKey);
         try
@@ -496,7 +549,7 @@ public sealed class LogStore : IKvEngine
             }
             else
             {
-                // Large values are read straight into the array returned, with no second copy.
+                // Large values are read straight into the destination, with no second copy.
                 var head = rented.AsSpan(0, headerAndKey);
                 if (file.Read(location.Offset, head) != headerAndKey || file.Read(location.Offset + headerAndKey, value) != value.Length)
                 {
@@ -509,6 +562,7 @@ public sealed class LogStore : IKvEngine
             var header = rented.AsSpan(0, headerAndKey);
             if (BinaryPrimitives.ReadUInt32LittleEndian(header) != crc)
             {
+                value.Clear();
                 throw Corrupt(location, "checksum mismatch");
             }
 
@@ -517,10 +571,9 @@ public sealed class LogStore : IKvEngine
                 BinaryPrimitives.ReadUInt32LittleEndian(header[9..]) != location.ValueLength ||
                 !header[RecordFormat.OpHeaderSize..].SequenceEqual(key))
             {
+                value.Clear();
                 throw Corrupt(location, "the record is not the one the index expects");
             }
-
-            return value;
         }
         finally
         {
@@ -591,58 +644,101 @@ public sealed class LogStore : IKvEngine
     {
         lock (_writeLock)
         {
-            ThrowIfDisposed();
-            ThrowIfWriteFailed();
-            if (_active is not null && _active.Length > RecordFormat.SegmentHeaderSize && _active.Length + frame.Length > _options.SegmentSize)
-            {
-                RotateActive();
-            }
-
-            var active = _active ??= CreateSegment();
-
-            var firstSeq = _lastSeq + 1;
-            RecordFormat.WriteFrameHeader(frame, frame.Length - RecordFormat.FrameHeaderSize, ops.Length, firstSeq);
-            var offset = active.Length;
-            try
-            {
-                active.File.Write(offset, frame);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The tail may hold part of the frame; cut it off so the next frame starts clean. If even that
-                // fails, stop taking writes: the file's state is unknown.
-                try
-                {
-                    active.File.Truncate(offset);
-                }
-                catch (IOException truncateError)
-                {
-                    _writeFailure = truncateError;
-                }
-
-                throw new IOException($"Write to {active.File.Path} failed: {e.Message}", e);
-            }
-
-            active.Length = offset + frame.Length;
-            _lastSeq = firstSeq + (ulong)ops.Length - 1;
+            var (active, offset, firstSeq) = WriteFrameLocked(frame, ops.Length);
             lock (_indexLock)
             {
                 for (var i = 0; i < ops.Length; i++)
                 {
                     var op = ops[i];
-                    var seq = firstSeq + (ulong)i;
-                    var opOffset = (uint)(offset + op.FrameOffset);
-                    ApplyLocked(op.Kind, op.Key, new Location(active, opOffset, (uint)op.ValueLength));
-                    active.PendingHints!.Add(new HintEntry(op.Kind, seq, opOffset, (uint)op.ValueLength, op.Key));
-                    if (seq < active.MinSeq)
-                    {
-                        active.MinSeq = seq;
-                    }
+                    var location = new Location(active, (uint)(offset + op.FrameOffset), (uint)op.ValueLength);
+                    ApplyLocked(op.Kind, op.Key, location);
+                    NoteHintLocked(active, op.Kind, firstSeq + (ulong)i, location, op.Key);
                 }
             }
 
-            _writtenSeq = _lastSeq;
-            return _lastSeq;
+            return _writtenSeq = _lastSeq;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Append"/> for a frame of one operation. Overwriting or deleting a key that is present allocates
+    /// nothing: the index's own key array serves the hint entry too.
+    /// </summary>
+    private ulong AppendOne(Span<byte> frame, byte kind, ReadOnlySpan<byte> key, int valueLength)
+    {
+        lock (_writeLock)
+        {
+            var (active, offset, seq) = WriteFrameLocked(frame, 1);
+            var location = new Location(active, (uint)(offset + RecordFormat.FrameHeaderSize), (uint)valueLength);
+            lock (_indexLock)
+            {
+                byte[] storedKey;
+                if (kind == RecordFormat.KindPut && _index.TryUpdate(key, location, out var previous, out storedKey))
+                {
+                    previous.Segment.LiveBytes -= previous.OpSize(key.Length);
+                    location.Segment.LiveBytes += location.OpSize(key.Length);
+                }
+                else
+                {
+                    storedKey = key.ToArray();
+                    ApplyLocked(kind, storedKey, location);
+                }
+
+                NoteHintLocked(active, kind, seq, location, storedKey);
+            }
+
+            return _writtenSeq = _lastSeq;
+        }
+    }
+
+    /// <summary>
+    /// Writes a frame at the end of the active segment (opening or rotating it as needed) and assigns its sequence
+    /// numbers. Runs under the write lock.
+    /// </summary>
+    private (Segment Active, long Offset, ulong FirstSeq) WriteFrameLocked(Span<byte> frame, int opCount)
+    {
+        ThrowIfDisposed();
+        ThrowIfWriteFailed();
+        if (_active is not null && _active.Length > RecordFormat.SegmentHeaderSize && _active.Length + frame.Length > _options.SegmentSize)
+        {
+            RotateActive();
+        }
+
+        var active = _active ??= CreateSegment();
+        var firstSeq = _lastSeq + 1;
+        RecordFormat.WriteFrameHeader(frame, frame.Length - RecordFormat.FrameHeaderSize, opCount, firstSeq);
+        var offset = active.Length;
+        try
+        {
+            active.File.Write(offset, frame);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The tail may hold part of the frame; cut it off so the next frame starts clean. If even that
+            // fails, stop taking writes: the file's state is unknown.
+            try
+            {
+                active.File.Truncate(offset);
+            }
+            catch (IOException truncateError)
+            {
+                _writeFailure = truncateError;
+            }
+
+            throw new IOException($"Write to {active.File.Path} failed: {e.Message}", e);
+        }
+
+        active.Length = offset + frame.Length;
+        _lastSeq = firstSeq + (ulong)opCount - 1;
+        return (active, offset, firstSeq);
+    }
+
+    private static void NoteHintLocked(Segment active, byte kind, ulong seq, Location location, byte[] key)
+    {
+        active.PendingHints!.Add(new HintEntry(kind, seq, location.Offset, location.ValueLength, key));
+        if (seq < active.MinSeq)
+        {
+            active.MinSeq = seq;
         }
     }
 
@@ -670,6 +766,11 @@ public sealed class LogStore : IKvEngine
 
     private void WaitDurable(ulong seq)
     {
+        if (seq == 0)
+        {
+            return;
+        }
+
         if (_committer is not null)
         {
             _committer.Wait(seq);
