@@ -13,6 +13,7 @@ public static class Program
     public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("Cairn: a sharded, replicated key-value store, file system and S3 gateway.");
+        root.Subcommands.Add(ServerCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(StoreCommands.Create());
         return root;

@@ -1,0 +1,81 @@
+namespace Cairn.Kv.Keyspace;
+
+/// <summary>
+/// The keyspace behind the Redis front end: every command's effect on data, each one atomic. One node serves it
+/// from its local engine (<see cref="LocalKvBackend"/>); the cluster serves it from replicated shard groups.
+/// </summary>
+/// <remarks>
+/// Writes are applied when a method returns and are visible to readers at once; they are durable once
+/// <see cref="WhenDurableAsync"/> completes for the token the method returned (0: nothing to wait for). The front
+/// end waits before it acknowledges, so an acknowledged write survives a crash.
+/// Methods throw <see cref="KvException"/> for errors the client sees, and
+/// <see cref="Cairn.Core.LimitExceededException"/> for keys or values over the limits.
+/// </remarks>
+public interface IKvBackend : IDisposable
+{
+    /// <summary>The largest key accepted.</summary>
+    int MaxKeySize { get; }
+
+    /// <summary>The largest value accepted.</summary>
+    int MaxValueSize { get; }
+
+    /// <summary>Keys deleted because they expired, since the backend started.</summary>
+    long ExpiredKeys { get; }
+
+    /// <summary>Reads the value of <paramref name="key"/> into <paramref name="into"/>; false when absent or expired.</summary>
+    bool TryGet(ReadOnlySpan<byte> key, ValueBuffer into);
+
+    /// <summary>The length of the value of <paramref name="key"/>, 0 when absent.</summary>
+    long StrLen(ReadOnlySpan<byte> key);
+
+    /// <summary>Whether <paramref name="key"/> exists (and has not expired).</summary>
+    bool Exists(ReadOnlySpan<byte> key);
+
+    /// <summary>SET with its options; <paramref name="previous"/> receives the old value when GET was asked for.</summary>
+    SetResult Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetOptions options, ValueBuffer? previous);
+
+    /// <summary>GETDEL: reads the value into <paramref name="into"/> and deletes the key.</summary>
+    ulong GetDelete(ReadOnlySpan<byte> key, ValueBuffer into, out bool found);
+
+    /// <summary>GETEX: reads the value and sets its expiry (<paramref name="expireAt"/> &gt; 0) or removes it (<paramref name="persist"/>).</summary>
+    ulong GetExpire(ReadOnlySpan<byte> key, ValueBuffer into, long expireAt, bool persist, out bool found);
+
+    /// <summary>Deletes <paramref name="key"/>.</summary>
+    ulong Delete(ReadOnlySpan<byte> key, out bool existed);
+
+    /// <summary>APPEND: appends <paramref name="value"/> and reports the new length.</summary>
+    ulong Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ValueBuffer scratch, out long length);
+
+    /// <summary>INCRBY/DECRBY: adds <paramref name="delta"/> to the integer the key holds (0 when absent).</summary>
+    ulong IncrementBy(ReadOnlySpan<byte> key, long delta, ValueBuffer scratch, out long result);
+
+    /// <summary>EXPIRE and relatives: sets an absolute expiry (Unix ms) under <paramref name="condition"/>.</summary>
+    ulong Expire(ReadOnlySpan<byte> key, long expireAt, ExpireCondition condition, ValueBuffer scratch, out bool applied);
+
+    /// <summary>PERSIST: removes the key's expiry.</summary>
+    ulong Persist(ReadOnlySpan<byte> key, ValueBuffer scratch, out bool applied);
+
+    /// <summary>Milliseconds until the key expires; -1 when it has no expiry, -2 when it does not exist.</summary>
+    long TimeToLive(ReadOnlySpan<byte> key);
+
+    /// <summary>The key's expiry in Unix ms; -1 when it has none, -2 when it does not exist.</summary>
+    long ExpireTime(ReadOnlySpan<byte> key);
+
+    /// <summary>MSET / MSETNX: writes every pair atomically (for MSETNX only if none of the keys exists).</summary>
+    ulong SetMany(IReadOnlyList<(byte[] Key, byte[] Value)> pairs, bool onlyIfNoneExist, out bool applied);
+
+    /// <summary>How many keys have an expiry.</summary>
+    long ExpiringKeys { get; }
+
+    /// <summary>How many keys exist (keys expired but not yet swept may be counted).</summary>
+    long Count();
+
+    /// <summary>Deletes every key.</summary>
+    ulong FlushAll();
+
+    /// <summary>SCAN: the next page of keys after <paramref name="cursor"/> (0 starts), matching a glob pattern when given.</summary>
+    KeyScanPage Scan(long cursor, int count, ReadOnlySpan<byte> pattern, bool hasPattern);
+
+    /// <summary>Completes when the writes up to <paramref name="token"/> are durable.</summary>
+    ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default);
+}

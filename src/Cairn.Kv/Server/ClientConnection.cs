@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Cairn.Core;
+using Cairn.Kv.Commands;
+using Cairn.Kv.Keyspace;
+using Cairn.Kv.Resp;
+
+namespace Cairn.Kv.Server;
+
+/// <summary>
+/// One client connection: reads requests from the socket, runs each, writes replies into the output pipe, and
+/// flushes a round of replies only once the writes they acknowledge are durable. Pipelined writes from one client,
+/// and writes from many clients, share fsyncs this way.
+/// </summary>
+internal sealed class ClientConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly RespRequest _request = new();
+    private readonly CancellationTokenSource _closed = new();
+    private ulong _pendingToken;
+    private bool _closeAfterReply;
+
+    public ClientConnection(RespServer server, Socket socket, long id)
+    {
+        Server = server;
+        _socket = socket;
+        Id = id;
+        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        Authenticated = !server.Options.RequiresAuth;
+        CreatedAt = DateTimeOffset.UtcNow;
+        LastActivity = CreatedAt;
+    }
+
+    public RespServer Server { get; }
+
+    public long Id { get; }
+
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public DateTimeOffset LastActivity { get; private set; }
+
+    public string? Name { get; set; }
+
+    public string? LibraryName { get; set; }
+
+    public string? LibraryVersion { get; set; }
+
+    public string User { get; set; } = "default";
+
+    /// <summary>The RESP version replies use: 2 until HELLO 3.</summary>
+    public int Protocol { get; set; } = 2;
+
+    public bool Authenticated { get; set; }
+
+    public string LastCommand { get; private set; } = "NULL";
+
+    /// <summary>Where handlers write replies.</summary>
+    public IBufferWriter<byte> Output => _output;
+
+    /// <summary>The buffer values are read into, reused across commands.</summary>
+    public ValueBuffer Values { get; } = new();
+
+    /// <summary>A second buffer for commands that read one value while returning another.</summary>
+    public ValueBuffer Scratch { get; } = new();
+
+    /// <summary>Records a write that the current round's replies must wait for.</summary>
+    public void NoteWrite(ulong token)
+    {
+        if (token > _pendingToken)
+        {
+            _pendingToken = token;
+        }
+    }
+
+    /// <summary>Closes the connection once the current reply is sent (QUIT, or CLIENT KILL).</summary>
+    public void CloseAfterReply() => _closeAfterReply = true;
+
+    /// <summary>Closes the connection now (server shutdown, CLIENT KILL from another client).</summary>
+    public void Abort() => _closed.Cancel();
+
+    public async Task RunAsync()
+    {
+        var limits = Server.Options.Limits;
+        long needed = 0;
+        try
+        {
+            while (!_closeAfterReply)
+            {
+                var read = await _input.ReadAsync(_closed.Token);
+                var buffer = read.Buffer;
+                if (buffer.Length < needed && !read.IsCompleted)
+                {
+                    // A large value is still arriving: parse again only when all of it is here.
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
+
+                LastActivity = DateTimeOffset.UtcNow;
+                var consumed = ProcessRound(buffer, limits, out needed, out var protocolError);
+                _input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                if (protocolError is not null)
+                {
+                    RespWriter.Error(_output, "ERR " + protocolError);
+                    _closeAfterReply = true;
+                }
+
+                if (_pendingToken > 0)
+                {
+                    try
+                    {
+                        await Server.Backend.WhenDurableAsync(_pendingToken, _closed.Token);
+                    }
+                    catch (IOException e)
+                    {
+                        // The write was applied but cannot be made durable: never acknowledge it as if it were.
+                        Server.Log($"client {Id}: closing, a write could not be made durable: {e.Message}");
+                        break;
+                    }
+
+                    _pendingToken = 0;
+                }
+
+                await _output.FlushAsync(_closed.Token);
+                if (read.IsCompleted && consumed == buffer.Length)
+                {
+                    break;
+                }
+
+                if (read.IsCompleted && protocolError is null && consumed == 0)
+                {
+                    break; // the client hung up in the middle of a request
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+            // The client went away.
+        }
+        catch (SocketException)
+        {
+        }
+        finally
+        {
+            await DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs every whole request in <paramref name="buffer"/>, up to the reply budget; returns the bytes used.</summary>
+    private long ProcessRound(ReadOnlySequence<byte> buffer, RespLimits limits, out long needed, out string? protocolError)
+    {
+        needed = 0;
+        protocolError = null;
+        if (buffer.Length > limits.MaxRequestBytes + limits.MaxBulkLength)
+        {
+            protocolError = "Protocol error: request too big";
+            return 0;
+        }
+
+        byte[]? rented = null;
+        ReadOnlySpan<byte> span;
+        if (buffer.IsSingleSegment)
+        {
+            span = buffer.FirstSpan;
+        }
+        else
+        {
+            rented = ArrayPool<byte>.Shared.Rent((int)buffer.Length);
+            buffer.CopyTo(rented);
+            span = rented.AsSpan(0, (int)buffer.Length);
+        }
+
+        try
+        {
+            var offset = 0;
+            var budget = Server.Options.MaxPendingReplyBytes;
+            long written = 0;
+            while (offset < span.Length && !_closeAfterReply)
+            {
+                var rest = span[offset..];
+                var result = RespParser.TryParse(rest, _request, limits, out var consumed, out var error, out var pending);
+                if (result == ParseResult.Incomplete)
+                {
+                    needed = pending > 0 ? pending : 0;
+                    if (rest.Length > limits.MaxRequestBytes)
+                    {
+                        protocolError = "Protocol error: request too big";
+                    }
+
+                    break;
+                }
+
+                if (result == ParseResult.ProtocolError)
+                {
+                    protocolError = error;
+                    break;
+                }
+
+                var before = _output.UnflushedBytes;
+                if (_request.Count > 0)
+                {
+                    Execute(rest);
+                }
+
+                offset += consumed;
+                written += _output.UnflushedBytes - before;
+                if (written >= budget)
+                {
+                    break; // send what is ready before reading on: bounded output per client
+                }
+            }
+
+            return offset;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private void Execute(ReadOnlySpan<byte> buffer)
+    {
+        var name = _request.Arg(buffer, 0);
+        var table = Server.Commands;
+        if (!table.TryFind(name, out var spec))
+        {
+            RespWriter.Error(_output, UnknownCommand(buffer));
+            return;
+        }
+
+        LastCommand = spec.Name;
+        Server.Stats.CountCommand();
+        if (!Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
+        {
+            RespWriter.Error(_output, "NOAUTH Authentication required.");
+            return;
+        }
+
+        if (!spec.ArityMatches(_request.Count))
+        {
+            RespWriter.Error(_output, $"ERR wrong number of arguments for '{spec.Name.ToLowerInvariant()}' command");
+            return;
+        }
+
+        try
+        {
+            spec.Handler(new CommandContext(buffer, _request, this));
+        }
+        catch (KvException e)
+        {
+            RespWriter.Error(_output, e.Message);
+        }
+        catch (LimitExceededException e)
+        {
+            RespWriter.Error(_output, "ERR " + e.Message);
+        }
+        catch (Cairn.Storage.CorruptionException e)
+        {
+            Server.Log($"client {Id}: {e.Message}");
+            RespWriter.Error(_output, "ERR stored data is corrupt; the value is not returned (see the server log)");
+        }
+    }
+
+    private string UnknownCommand(ReadOnlySpan<byte> buffer)
+    {
+        var text = new StringBuilder("ERR unknown command '");
+        text.Append(Printable(_request.Arg(buffer, 0))).Append("', with args beginning with: ");
+        for (var i = 1; i < _request.Count && i < 16; i++)
+        {
+            text.Append('\'').Append(Printable(_request.Arg(buffer, i))).Append("' ");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var shown = bytes.Length > 128 ? bytes[..128] : bytes;
+        return Encoding.UTF8.GetString(shown).Replace('\'', '"');
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Server.Forget(this))
+        {
+            return; // already disposed
+        }
+
+        await _closed.CancelAsync();
+        try
+        {
+            await _output.CompleteAsync();
+            await _input.CompleteAsync();
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        await _stream.DisposeAsync();
+        _socket.Dispose();
+        Values.Dispose();
+        Scratch.Dispose();
+        _closed.Dispose();
+    }
+}

@@ -1,0 +1,38 @@
+using Cairn.Core;
+using Cairn.Kv.Resp;
+
+namespace Cairn.Kv.Server;
+
+/// <summary>How the Redis-protocol front end listens, authenticates and limits its clients.</summary>
+public sealed record KvServerOptions
+{
+    /// <summary>The address to listen on. Default 127.0.0.1: reachable from this machine only, until configured.</summary>
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>The TCP port. Default 6379, Redis's. 0 picks a free port.</summary>
+    public int Port { get; init; } = 6379;
+
+    /// <summary>The password of the default user (Redis's <c>requirepass</c>); null for none.</summary>
+    public string? RequirePass { get; init; }
+
+    /// <summary>Named users and their passwords (AUTH user pass).</summary>
+    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Most clients connected at once. Default <see cref="Cairn.Core.Limits.MaxConnectionsPerNode"/>.</summary>
+    public int MaxClients { get; init; } = Cairn.Core.Limits.MaxConnectionsPerNode;
+
+    /// <summary>Request size limits.</summary>
+    public RespLimits Limits { get; init; } = new();
+
+    /// <summary>Whether FLUSHDB and FLUSHALL are allowed. Default true, as in Redis.</summary>
+    public bool AllowFlush { get; init; } = true;
+
+    /// <summary>
+    /// Most reply bytes held for one client before its requests stop being read: a client that does not read its
+    /// replies cannot make the server buffer without bound. Default 1 MiB (a single larger reply still goes out).
+    /// </summary>
+    public int MaxPendingReplyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Whether authentication is required before other commands.</summary>
+    public bool RequiresAuth => RequirePass is not null || Users.Count > 0;
+}
