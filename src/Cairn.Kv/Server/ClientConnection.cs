@@ -107,8 +107,12 @@ internal sealed class ClientConnection : IAsyncDisposable
                 }
 
                 LastActivity = DateTimeOffset.UtcNow;
-                var consumed = ProcessRound(buffer, limits, out needed, out var protocolError);
-                _input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                var consumed = ProcessRound(buffer, limits, out needed, out var protocolError, out var moreReady);
+
+                // Examined up to the end only when parsing ran out of bytes; when the reply budget cut the round
+                // short, whole requests are still waiting and the next read must return them at once.
+                var consumedTo = buffer.GetPosition(consumed);
+                _input.AdvanceTo(consumedTo, moreReady ? consumedTo : buffer.End);
                 if (protocolError is not null)
                 {
                     RespWriter.Error(_output, "ERR " + protocolError);
@@ -160,10 +164,11 @@ internal sealed class ClientConnection : IAsyncDisposable
     }
 
     /// <summary>Runs every whole request in <paramref name="buffer"/>, up to the reply budget; returns the bytes used.</summary>
-    private long ProcessRound(ReadOnlySequence<byte> buffer, RespLimits limits, out long needed, out string? protocolError)
+    private long ProcessRound(ReadOnlySequence<byte> buffer, RespLimits limits, out long needed, out string? protocolError, out bool moreReady)
     {
         needed = 0;
         protocolError = null;
+        moreReady = false;
         if (buffer.Length > limits.MaxRequestBytes + limits.MaxBulkLength)
         {
             protocolError = "Protocol error: request too big";
@@ -219,7 +224,8 @@ internal sealed class ClientConnection : IAsyncDisposable
                 written += _output.UnflushedBytes - before;
                 if (written >= budget)
                 {
-                    break; // send what is ready before reading on: bounded output per client
+                    moreReady = offset < span.Length; // send what is ready before reading on: bounded output per client
+                    break;
                 }
             }
 
