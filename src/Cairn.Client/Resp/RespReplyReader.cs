@@ -64,51 +64,51 @@ internal sealed class RespReplyReader
                 return line.Length == 0 ? RespReply.Null : throw new RespProtocolException("malformed null reply");
             case (byte)'$':
             case (byte)'=':
-            {
-                var length = ParseInteger(line);
-                if (length == -1 && type == (byte)'$')
                 {
-                    return RespReply.Null;
-                }
+                    var length = ParseInteger(line);
+                    if (length == -1 && type == (byte)'$')
+                    {
+                        return RespReply.Null;
+                    }
 
-                if (length < 0 || length > _maxBulkLength)
-                {
-                    throw new RespProtocolException($"bulk string length {length} is out of range (limit {_maxBulkLength})");
-                }
+                    if (length < 0 || length > _maxBulkLength)
+                    {
+                        throw new RespProtocolException($"bulk string length {length} is out of range (limit {_maxBulkLength})");
+                    }
 
-                var bytes = await ReadBulkAsync((int)length, cancellationToken);
-                return RespReply.FromBulk(type == (byte)'=' && bytes.Length >= 4 ? bytes[4..] : bytes); // verbatim: drop "txt:"
-            }
+                    var bytes = await ReadBulkAsync((int)length, cancellationToken);
+                    return RespReply.FromBulk(type == (byte)'=' && bytes.Length >= 4 ? bytes[4..] : bytes); // verbatim: drop "txt:"
+                }
 
             case (byte)'*':
             case (byte)'~':
             case (byte)'%':
-            {
-                var count = ParseInteger(line);
-                if (count == -1 && type == (byte)'*')
                 {
-                    return RespReply.Null;
-                }
+                    var count = ParseInteger(line);
+                    if (count == -1 && type == (byte)'*')
+                    {
+                        return RespReply.Null;
+                    }
 
-                var elements = type == (byte)'%' ? count * 2 : count;
-                if (count < 0 || elements > _maxArrayLength)
-                {
-                    throw new RespProtocolException($"array length {count} is out of range (limit {_maxArrayLength})");
-                }
+                    var elements = type == (byte)'%' ? count * 2 : count;
+                    if (count < 0 || elements > _maxArrayLength)
+                    {
+                        throw new RespProtocolException($"array length {count} is out of range (limit {_maxArrayLength})");
+                    }
 
-                if (depth >= MaxDepth)
-                {
-                    throw new RespProtocolException($"replies nested deeper than {MaxDepth}");
-                }
+                    if (depth >= MaxDepth)
+                    {
+                        throw new RespProtocolException($"replies nested deeper than {MaxDepth}");
+                    }
 
-                var items = new RespReply[elements];
-                for (var i = 0; i < items.Length; i++)
-                {
-                    items[i] = await ReadValueAsync(depth + 1, cancellationToken);
-                }
+                    var items = new RespReply[elements];
+                    for (var i = 0; i < items.Length; i++)
+                    {
+                        items[i] = await ReadValueAsync(depth + 1, cancellationToken);
+                    }
 
-                return RespReply.FromArray(items);
-            }
+                    return RespReply.FromArray(items);
+                }
 
             default:
                 throw new RespProtocolException($"unexpected reply type byte 0x{type:x2}");
