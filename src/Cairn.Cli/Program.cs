@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(ServerCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(StoreCommands.Create());
+        root.Subcommands.Add(KvCommands.Create());
         return root;
     }
 }

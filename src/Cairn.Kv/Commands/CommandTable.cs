@@ -25,7 +25,8 @@ internal sealed class CommandTable
         ConnectionCommands.All
             .Concat(StringCommands.All)
             .Concat(KeyCommands.All)
-            .Concat(ServerCommands.All));
+            .Concat(ServerCommands.All)
+            .Concat(DatastoreCommands.All));
 
     public IReadOnlyCollection<CommandSpec> Commands => _byName.Values;
 

@@ -76,6 +76,28 @@ public interface IKvBackend : IDisposable
     /// <summary>SCAN: the next page of keys after <paramref name="cursor"/> (0 starts), matching a glob pattern when given.</summary>
     KeyScanPage Scan(long cursor, int count, ReadOnlySpan<byte> pattern, bool hasPattern);
 
+    /// <summary>The size of the value of <paramref name="key"/> in bytes, or -1 when it is absent or expired.</summary>
+    long GetSize(ReadOnlySpan<byte> key) => Exists(key) ? StrLen(key) : -1;
+
+    /// <summary>
+    /// One page of an ordered scan of the keys that start with <paramref name="prefix"/>, in ascending order of their
+    /// bytes, starting strictly after <paramref name="after"/> (null: at the start of the prefix), with each key's
+    /// value size and, when <paramref name="withValues"/>, its value. Expired keys are skipped.
+    /// </summary>
+    /// <param name="prefix">The bytes every returned key starts with; empty for every key.</param>
+    /// <param name="after">The key the previous page resumed after, or null for the first page.</param>
+    /// <param name="count">The most entries to return, 1 or more.</param>
+    /// <param name="withValues">Return the values too.</param>
+    /// <param name="maxValueBytes">
+    /// With values, the page ends early once its values add up to this many bytes (it always holds at least one
+    /// entry when any remain), so a page of large values stays a bounded reply.
+    /// </param>
+    PrefixScanPage ScanPrefix(ReadOnlySpan<byte> prefix, byte[]? after, int count, bool withValues, long maxValueBytes) =>
+        throw new KvException("ERR CAIRN.SCANPREFIX is not supported by this keyspace");
+
+    /// <summary>Makes every write applied so far durable, whatever the sync policy (<c>CAIRN.SYNC</c>).</summary>
+    void Sync() => throw new KvException("ERR CAIRN.SYNC is not supported by this keyspace");
+
     /// <summary>Completes when the writes up to <paramref name="token"/> are durable.</summary>
     ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default);
 }

@@ -450,6 +450,111 @@ public sealed class LocalKvBackend : IKvBackend
     }
 
     /// <inheritdoc/>
+    public long GetSize(ReadOnlySpan<byte> key)
+    {
+        CheckKey(key);
+        Span<byte> stack = stackalloc byte[EngineKeyBuffer.StackSize];
+        using var dataKey = new EngineKeyBuffer(key.Length, stack);
+        var dk = dataKey.Space[..EngineKeys.DataKey(dataKey.Space, key)];
+        lock (_gate)
+        {
+            // Under the gate, so the stored size and the expiry (which sets the header's size) belong together.
+            var size = _engine.GetSize(dk);
+            if (size < 0)
+            {
+                return -1;
+            }
+
+            var expireAt = _expiryLookup.TryGetValue(key, out var at) ? at : 0;
+            return expireAt > 0 && expireAt <= Now ? -1 : size - StoredValue.HeaderSize(expireAt);
+        }
+    }
+
+    /// <inheritdoc/>
+    public PrefixScanPage ScanPrefix(ReadOnlySpan<byte> prefix, byte[]? after, int count, bool withValues, long maxValueBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var range = KeyRange.Prefix(EngineKeys.DataKey(prefix));
+        var resume = after is null ? null : EngineKeys.DataKey(after);
+        if (resume is not null && range.Start is not null && resume.AsSpan().SequenceCompareTo(range.Start) < 0)
+        {
+            resume = null; // a cursor before the prefix: start at the prefix
+        }
+
+        var entries = new List<PrefixScanEntry>(Math.Min(count, 1024));
+        long valueBytes = 0;
+        var examined = 0L;
+        var now = Now;
+
+        // With values, read small engine pages, so a page stopped early by maxValueBytes has not read much more.
+        var pageSize = withValues ? Math.Min(count, 64) : count;
+        while (true)
+        {
+            var page = _engine.Scan(range, resume, Math.Min(pageSize, count - entries.Count), keysOnly: !withValues);
+            foreach (var entry in page.Entries)
+            {
+                resume = entry.Key;
+                examined++;
+                var key = entry.Key[1..];
+                long size;
+                byte[]? value = null;
+                if (withValues)
+                {
+                    if (!StoredValue.TryRead(entry.Value, out var expireAt, out var payload))
+                    {
+                        throw new CorruptionException($"The stored value of a key is malformed (flags byte {entry.Value![0]}).");
+                    }
+
+                    if (expireAt > 0 && expireAt <= now)
+                    {
+                        continue;
+                    }
+
+                    value = payload.ToArray();
+                    size = value.Length;
+                }
+                else
+                {
+                    lock (_gate)
+                    {
+                        var expireAt = _expiryLookup.TryGetValue(key, out var at) ? at : 0;
+                        if (expireAt > 0 && expireAt <= now)
+                        {
+                            continue;
+                        }
+
+                        size = entry.Size - StoredValue.HeaderSize(expireAt);
+                    }
+                }
+
+                entries.Add(new PrefixScanEntry(key, size, value));
+                valueBytes += value?.Length ?? 0;
+                if (entries.Count >= count || (withValues && valueBytes >= maxValueBytes))
+                {
+                    // Full: resume after this key (a next page may turn out empty, which ends the scan then).
+                    return new PrefixScanPage(entries, key);
+                }
+            }
+
+            if (page.Next is null)
+            {
+                return new PrefixScanPage(entries, null);
+            }
+
+            if (examined >= 8L * count)
+            {
+                // Mostly expired keys: return what there is rather than scan on without bound.
+                return new PrefixScanPage(entries, page.Next[1..]);
+            }
+
+            resume = page.Next;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Sync() => _engine.Sync();
+
+    /// <inheritdoc/>
     public ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default) =>
         _engine.WhenDurableAsync(token, cancellationToken);
 
