@@ -1,5 +1,5 @@
-using Cairn.Bench.Micro;
 using Cairn.Bench;
+using Cairn.Bench.Micro;
 
 const string Usage = """
     usage: cairn-bench <command> [options]
