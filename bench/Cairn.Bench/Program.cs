@@ -1,9 +1,12 @@
 using Cairn.Bench;
+using Cairn.Bench.Micro;
 
 const string Usage = """
     usage: cairn-bench <command> [options]
     commands:
       storage    LogStore against FlatFs (puts, gets, scans, restart) and fio's sequential write bandwidth
+      micro      BenchmarkDotNet micro-benchmarks of the RESP hot path (parse, dispatch GET/SET) with allocations;
+                 BenchmarkDotNet options follow, e.g. micro --filter '*Dispatch*' (default: --filter *)
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -15,6 +18,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
 switch (args[0])
 {
+    case "micro":
+        MicroBenchmarks.Run(args[1..]);
+        return 0;
+
     case "storage":
         StorageOptions options;
         try

@@ -101,7 +101,7 @@ public static class ServerCommand
 
         var clock = Stopwatch();
         using var backend = new LocalKvBackend(LogStore.Open(kvDir, new LogStoreOptions { Sync = sync }));
-        var (server, note) = await StartAsync(backend, settings);
+        var (server, note) = Start(backend, settings);
         await using (server)
         {
             var endpoint = server.LocalEndPoint!;
@@ -113,7 +113,12 @@ public static class ServerCommand
 
             Console.WriteLine($"Cairn {version?.ToString(3)} is serving the Redis protocol (RESP2/RESP3) on {endpoint}");
             Console.WriteLine($"  data:     {kvDir} ({backend.Count():N0} keys, opened in {clock.Elapsed.TotalMilliseconds:F0} ms)");
-            Console.WriteLine($"  writes:   acknowledged after fsync ({settings.Sync})");
+            Console.WriteLine(sync switch
+            {
+                SyncPolicy.GroupCommit => "  writes:   acknowledged after fsync, concurrent writes sharing fsyncs (sync=groupcommit)",
+                SyncPolicy.Always => "  writes:   acknowledged after their own fsync (sync=always)",
+                _ => "  writes:   acknowledged before fsync: a power loss can lose recent writes (sync=none)",
+            });
             Console.WriteLine($"  connect:  redis-cli -h {endpoint.Address} -p {endpoint.Port}{(settings.RequirePass is null ? string.Empty : " -a <password>")}");
             Console.WriteLine("Press Ctrl+C to stop.");
             try
@@ -134,7 +139,7 @@ public static class ServerCommand
     private static System.Diagnostics.Stopwatch Stopwatch() => System.Diagnostics.Stopwatch.StartNew();
 
     /// <summary>Starts the server on the configured port, or on the next free one when none was asked for.</summary>
-    private static Task<(RespServer Server, string? Note)> StartAsync(IKvBackend backend, ServerSettings settings)
+    private static (RespServer Server, string? Note) Start(IKvBackend backend, ServerSettings settings)
     {
         var explicitPort = settings.Port is not null;
         var first = settings.Port ?? DefaultPort;
@@ -153,7 +158,7 @@ public static class ServerCommand
             {
                 server.Start();
                 var note = port == first ? null : $"Port {first} is in use (another Redis or Cairn?), so Cairn took {port}.";
-                return Task.FromResult((server, note));
+                return (server, note);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {

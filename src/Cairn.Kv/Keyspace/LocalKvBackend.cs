@@ -138,7 +138,10 @@ public sealed class LocalKvBackend : IKvBackend
             }
 
             var expireAt = options.KeepTtl ? currentExpiry : options.ExpireAt;
-            var token = WriteLocked(key, value, expireAt);
+
+            // ExistsLocked already looked up the expiry and, unless the key had expired, the engine: reuse both.
+            bool? isNew = exists ? false : currentExpiry == 0 ? true : null;
+            var token = WriteLocked(key, value, expireAt, currentExpiry, isNew);
             return new SetResult(true, hadPrevious, token);
         }
     }
@@ -663,9 +666,16 @@ public sealed class LocalKvBackend : IKvBackend
     }
 
     /// <summary>Writes a value with its expiry, keeping the expiry index in step. Under the gate.</summary>
-    private ulong WriteLocked(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
+    private ulong WriteLocked(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt) =>
+        WriteLocked(key, value, expireAt, _expiryLookup.TryGetValue(key, out var at) ? at : 0, isNew: null);
+
+    /// <summary>
+    /// <see cref="WriteLocked(ReadOnlySpan{byte}, ReadOnlySpan{byte}, long)"/> for a caller that has just looked up
+    /// the key's current expiry (<paramref name="oldExpiry"/>, 0 for none) and, when <paramref name="isNew"/> is not
+    /// null, whether the engine holds the key: SET's path, which would otherwise look both up twice.
+    /// </summary>
+    private ulong WriteLocked(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt, long oldExpiry, bool? isNew)
     {
-        var oldExpiry = _expiryLookup.TryGetValue(key, out var at) ? at : 0;
         var size = StoredValue.HeaderSize(expireAt) + value.Length;
         var stored = ArrayPool<byte>.Shared.Rent(size);
         Span<byte> stack = stackalloc byte[EngineKeyBuffer.StackSize];
@@ -674,7 +684,7 @@ public sealed class LocalKvBackend : IKvBackend
         {
             StoredValue.Write(stored, value, expireAt);
             var dk = dataKey.Space[..EngineKeys.DataKey(dataKey.Space, key)];
-            var isNew = _engine.GetSize(dk) < 0;
+            isNew ??= _engine.GetSize(dk) < 0;
             ulong token;
             if (oldExpiry == 0 && expireAt == 0)
             {
@@ -705,7 +715,7 @@ public sealed class LocalKvBackend : IKvBackend
                 }
             }
 
-            if (isNew)
+            if (isNew.Value)
             {
                 Interlocked.Increment(ref _count);
             }

@@ -17,8 +17,8 @@ namespace Cairn.Kv.Server;
 /// </summary>
 internal sealed class ClientConnection : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Socket? _socket;
+    private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly RespRequest _request = new();
@@ -27,12 +27,21 @@ internal sealed class ClientConnection : IAsyncDisposable
     private bool _closeAfterReply;
 
     public ClientConnection(RespServer server, Socket socket, long id)
+        : this(server, new NetworkStream(socket, ownsSocket: true), id, socket.RemoteEndPoint as IPEndPoint)
+    {
+        _socket = socket;
+    }
+
+    /// <summary>
+    /// A connection over any stream instead of a socket: the seam the micro-benchmarks (bench/Cairn.Bench) use to
+    /// run requests in process through <see cref="ProcessRound"/>, with replies going to <paramref name="stream"/>.
+    /// </summary>
+    internal ClientConnection(RespServer server, Stream stream, long id, IPEndPoint? remoteEndPoint = null)
     {
         Server = server;
-        _socket = socket;
         Id = id;
-        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        RemoteEndPoint = remoteEndPoint;
+        _stream = stream;
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         Authenticated = !server.Options.RequiresAuth;
@@ -164,7 +173,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     }
 
     /// <summary>Runs every whole request in <paramref name="buffer"/>, up to the reply budget; returns the bytes used.</summary>
-    private long ProcessRound(ReadOnlySequence<byte> buffer, RespLimits limits, out long needed, out string? protocolError, out bool moreReady)
+    internal long ProcessRound(ReadOnlySequence<byte> buffer, RespLimits limits, out long needed, out string? protocolError, out bool moreReady)
     {
         needed = 0;
         protocolError = null;
@@ -322,7 +331,7 @@ internal sealed class ClientConnection : IAsyncDisposable
         }
 
         await _stream.DisposeAsync();
-        _socket.Dispose();
+        _socket?.Dispose();
         Values.Dispose();
         Scratch.Dispose();
         _closed.Dispose();
