@@ -107,8 +107,12 @@ internal sealed class ClientConnection : IAsyncDisposable
                 }
 
                 LastActivity = DateTimeOffset.UtcNow;
-                var consumed = ProcessRound(buffer, limits, out needed, out var protocolError);
-                _input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                var consumed = ProcessRound(buffer, limits, out needed, out var protocolError, out var budgetSpent);
+                var position = buffer.GetPosition(consumed);
+
+                // Stopped on the reply budget, whole requests may still wait in the buffer: mark only what was
+                // used as examined, so the next read returns them at once instead of waiting for more bytes.
+                _input.AdvanceTo(position, budgetSpent ? position : buffer.End);
                 if (protocolError is not null)
                 {
                     RespWriter.Error(_output, "ERR " + protocolError);
@@ -160,10 +164,11 @@ internal sealed class ClientConnection : IAsyncDisposable
     }
 
     /// <summary>Runs every whole request in <paramref name="buffer"/>, up to the reply budget; returns the bytes used.</summary>
-    private long ProcessRound(ReadOnlySequence<byte> buffer, RespLimits limits, out long needed, out string? protocolError)
+    private long ProcessRound(ReadOnlySequence<byte> buffer, RespLimits limits, out long needed, out string? protocolError, out bool budgetSpent)
     {
         needed = 0;
         protocolError = null;
+        budgetSpent = false;
         if (buffer.Length > limits.MaxRequestBytes + limits.MaxBulkLength)
         {
             protocolError = "Protocol error: request too big";
@@ -219,6 +224,7 @@ internal sealed class ClientConnection : IAsyncDisposable
                 written += _output.UnflushedBytes - before;
                 if (written >= budget)
                 {
+                    budgetSpent = offset < span.Length;
                     break; // send what is ready before reading on: bounded output per client
                 }
             }
