@@ -620,6 +620,7 @@ public sealed class LocalKvBackend : IKvBackend
         expireAt = _expiryLookup.TryGetValue(key, out var at) ? at : 0;
         if (expireAt > 0 && expireAt <= Now)
         {
+            expireAt = 0; // an expired key has no expiry to keep (SET KEEPTTL writes a value without one)
             return false;
         }
 
