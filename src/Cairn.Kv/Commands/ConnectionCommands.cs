@@ -13,7 +13,7 @@ internal static class ConnectionCommands
 
     public static IEnumerable<CommandSpec> All { get; } =
     [
-        new("PING", -1, CommandFlags.Fast | CommandFlags.NoAuth, 0, 0, 0, Ping, "Returns the server's liveliness response."),
+        new("PING", -1, CommandFlags.Fast, 0, 0, 0, Ping, "Returns the server's liveliness response."),
         new("ECHO", 2, CommandFlags.Fast, 0, 0, 0, c => c.Bulk(c.Arg(1)), "Returns the given string."),
         new("QUIT", -1, CommandFlags.Fast | CommandFlags.NoAuth, 0, 0, 0, Quit, "Closes the connection."),
         new("SELECT", 2, CommandFlags.Fast, 0, 0, 0, Select, "Changes the selected database (only 0 exists)."),
