@@ -125,6 +125,9 @@ public sealed class LocalKvBackend : IKvBackend
         LimitExceededException.ThrowIfAbove("value", value.Length, MaxValueSize);
         lock (_gate)
         {
+            // Two expiries: the stored one (whose index entry a rewrite must remove, even when it has passed), and
+            // the effective one (0 once passed), which KEEPTTL keeps.
+            var storedExpiry = _expiryLookup.TryGetValue(key, out var stored) ? stored : 0;
             var exists = ExistsLocked(key, out var currentExpiry);
             var hadPrevious = false;
             if (options.ReturnPrevious && previous is not null)
@@ -139,9 +142,10 @@ public sealed class LocalKvBackend : IKvBackend
 
             var expireAt = options.KeepTtl ? currentExpiry : options.ExpireAt;
 
-            // ExistsLocked already looked up the expiry and, unless the key had expired, the engine: reuse both.
-            bool? isNew = exists ? false : currentExpiry == 0 ? true : null;
-            var token = WriteLocked(key, value, expireAt, currentExpiry, isNew);
+            // ExistsLocked already asked the engine. An absent key is new unless it is stored but expired (an
+            // expired key stays stored, and counted, until it is swept).
+            var isNew = !exists && storedExpiry == 0;
+            var token = WriteLocked(key, value, expireAt, storedExpiry, isNew);
             return new SetResult(true, hadPrevious, token);
         }
     }
