@@ -128,7 +128,18 @@ public sealed class RespServer : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                _log($"accept failed: {e.Message}");
+                // Out of file descriptors or a transient network error: back off rather than spin, and keep serving
+                // the clients already connected.
+                _log($"accept failed: {e.Message}; retrying in 100 ms");
+                try
+                {
+                    await Task.Delay(100, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
 

@@ -14,7 +14,7 @@ internal sealed class ServerHarness : IAsyncDisposable
     public ServerHarness(KvServerOptions? options = null, TimeProvider? clock = null)
     {
         Backend = new LocalKvBackend(LogStore.Open(_dir.Path, new LogStoreOptions { Sync = SyncPolicy.GroupCommit }), clock);
-        Server = new RespServer(Backend, (options ?? new KvServerOptions()) with { Port = 0 }, log: Log.Add, clock: clock);
+        Server = new RespServer(Backend, (options ?? new KvServerOptions()) with { Port = 0 }, log: Log.Enqueue, clock: clock);
         Server.Start();
     }
 
@@ -22,7 +22,7 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public RespServer Server { get; }
 
-    public List<string> Log { get; } = [];
+    public System.Collections.Concurrent.ConcurrentQueue<string> Log { get; } = new(); // written from server threads
 
     public IPEndPoint EndPoint => Server.LocalEndPoint!;
 
