@@ -27,8 +27,6 @@ public sealed class LocalDatastore : IDatastore
 {
     private const int PageSize = 256;
 
-    // Strict: a key with a lone surrogate has no UTF-8 form and must not collide with U+FFFD.
-    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly IKvEngine _engine;
     private readonly bool _ownsEngine;
@@ -89,7 +87,7 @@ public sealed class LocalDatastore : IDatastore
         ArgumentNullException.ThrowIfNull(query);
         ThrowIfDisposed();
         var prefix = QueryPipeline.StrictPrefix(query.Prefix);
-        var range = prefix is null ? KeyRange.All : KeyRange.Prefix(Encode(prefix));
+        var range = prefix is null ? KeyRange.All : KeyRange.Prefix(DatastoreKeyBytes.Encode(prefix));
         var keysOnly = !QueryPipeline.NeedsValues(query);
 
         // A small limit over a stream needs only a small first page.
@@ -134,31 +132,11 @@ public sealed class LocalDatastore : IDatastore
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The engine key of <paramref name="key"/>: the UTF-8 bytes of its string.</summary>
-    /// <exception cref="ArgumentException">The key string is not valid UTF-16 (it has a lone surrogate).</exception>
-    internal static byte[] Encode(Key key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return Encode(key.ToString());
-    }
-
     /// <summary>Writes <paramref name="batch"/> to the engine.</summary>
     internal ValueTask WriteAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         return _engine.WriteAsync(batch, cancellationToken);
-    }
-
-    private static byte[] Encode(string key)
-    {
-        try
-        {
-            return s_utf8.GetBytes(key);
-        }
-        catch (EncoderFallbackException e)
-        {
-            throw new ArgumentException($"The key \"{key}\" has no UTF-8 form.", nameof(key), e);
-        }
     }
 
     private IEnumerable<QueryEntry> Scan(KeyRange range, bool keysOnly, int pageSize, CancellationToken cancellationToken)
@@ -171,7 +149,7 @@ public sealed class LocalDatastore : IDatastore
             var page = _engine.Scan(range, after, pageSize, keysOnly);
             foreach (var entry in page.Entries)
             {
-                yield return new QueryEntry(s_utf8.GetString(entry.Key), entry.Value, entry.Size);
+                yield return new QueryEntry(DatastoreKeyBytes.Decode(entry.Key), entry.Value, entry.Size);
             }
 
             after = page.Next;
@@ -185,7 +163,7 @@ public sealed class LocalDatastore : IDatastore
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        return Encode(key);
+        return DatastoreKeyBytes.Encode(key);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -11,7 +11,7 @@ internal sealed class LocalDatastoreBatch(LocalDatastore datastore) : IDatastore
 
     public Task PutAsync(Key key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
     {
-        var bytes = LocalDatastore.Encode(key);
+        var bytes = DatastoreKeyBytes.Encode(key);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
@@ -24,7 +24,7 @@ internal sealed class LocalDatastoreBatch(LocalDatastore datastore) : IDatastore
 
     public Task DeleteAsync(Key key, CancellationToken cancellationToken = default)
     {
-        var bytes = LocalDatastore.Encode(key);
+        var bytes = DatastoreKeyBytes.Encode(key);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {

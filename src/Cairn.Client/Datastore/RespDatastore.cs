@@ -27,8 +27,6 @@ public sealed class RespDatastore : IDatastore
 {
     private const int PageSize = 256;
 
-    // Strict: a key with a lone surrogate has no UTF-8 form and must not collide with U+FFFD.
-    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly RespClient _client;
     private readonly bool _ownsClient;
@@ -99,7 +97,7 @@ public sealed class RespDatastore : IDatastore
         ArgumentNullException.ThrowIfNull(query);
         ThrowIfDisposed();
         var prefix = QueryPipeline.StrictPrefix(query.Prefix);
-        var prefixBytes = prefix is null ? [] : Encode(prefix);
+        var prefixBytes = prefix is null ? [] : DatastoreKeyBytes.Encode(prefix);
         var withValues = QueryPipeline.NeedsValues(query);
 
         // A small limit over a stream needs only a small first page.
@@ -141,14 +139,6 @@ public sealed class RespDatastore : IDatastore
         }
     }
 
-    /// <summary>The server key of <paramref name="key"/>: the UTF-8 bytes of its string.</summary>
-    /// <exception cref="ArgumentException">The key string is not valid UTF-16 (it has a lone surrogate).</exception>
-    internal static byte[] Encode(Key key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return Encode(key.ToString());
-    }
-
     /// <summary>Sends a committed batch's commands as pipelines; throws the first error reply after all are read.</summary>
     internal async Task SendBatchAsync(IReadOnlyList<RespCommand> commands, CancellationToken cancellationToken)
     {
@@ -177,18 +167,6 @@ public sealed class RespDatastore : IDatastore
         }
     }
 
-    private static byte[] Encode(string key)
-    {
-        try
-        {
-            return s_utf8.GetBytes(key);
-        }
-        catch (EncoderFallbackException e)
-        {
-            throw new ArgumentException($"The key \"{key}\" has no UTF-8 form.", nameof(key), e);
-        }
-    }
-
     /// <summary>Every entry under <paramref name="prefix"/> in key order, page by page.</summary>
     private async IAsyncEnumerable<QueryEntry> ScanAsync(byte[] prefix, bool withValues, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -207,7 +185,7 @@ public sealed class RespDatastore : IDatastore
             var page = ScanPrefixReply.Parse(reply, withValues);
             foreach (var entry in page.Entries)
             {
-                yield return new QueryEntry(s_utf8.GetString(entry.Key), entry.Value, entry.Size);
+                yield return new QueryEntry(DatastoreKeyBytes.Decode(entry.Key), entry.Value, entry.Size);
             }
 
             cursor = page.Cursor;
@@ -221,7 +199,7 @@ public sealed class RespDatastore : IDatastore
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        return Encode(key);
+        return DatastoreKeyBytes.Encode(key);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -17,7 +17,7 @@ internal sealed class RespDatastoreBatch(RespDatastore datastore) : IDatastoreBa
 
     public Task PutAsync(Key key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
     {
-        var bytes = RespDatastore.Encode(key);
+        var bytes = DatastoreKeyBytes.Encode(key);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
@@ -30,7 +30,7 @@ internal sealed class RespDatastoreBatch(RespDatastore datastore) : IDatastoreBa
 
     public Task DeleteAsync(Key key, CancellationToken cancellationToken = default)
     {
-        var bytes = RespDatastore.Encode(key);
+        var bytes = DatastoreKeyBytes.Encode(key);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
