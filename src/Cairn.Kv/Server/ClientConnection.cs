@@ -96,7 +96,17 @@ internal sealed class ClientConnection : IAsyncDisposable
     public void CloseAfterReply() => _closeAfterReply = true;
 
     /// <summary>Closes the connection now (server shutdown, CLIENT KILL from another client).</summary>
-    public void Abort() => _closed.Cancel();
+    public void Abort()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection finished closing on its own while the server was shutting down: nothing left to stop.
+        }
+    }
 
     public async Task RunAsync()
     {
