@@ -27,7 +27,6 @@ public sealed class LocalDatastore : IDatastore
 {
     private const int PageSize = 256;
 
-
     private readonly IKvEngine _engine;
     private readonly bool _ownsEngine;
     private volatile bool _disposed;

@@ -27,7 +27,6 @@ public sealed class RespDatastore : IDatastore
 {
     private const int PageSize = 256;
 
-
     private readonly RespClient _client;
     private readonly bool _ownsClient;
     private volatile bool _disposed;
