@@ -1,4 +1,3 @@
-using System.Text;
 using Cairn.Storage;
 
 namespace Cairn.Client.Datastore;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using Cairn.Client.Resp;
 
 namespace Cairn.Client.Datastore;
