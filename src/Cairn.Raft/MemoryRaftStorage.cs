@@ -34,12 +34,17 @@ public sealed class MemoryRaftStorage
         return _entries.GetRange((int)low, (int)(high - low));
     }
 
-    /// <summary>Persists a hard state. Terms and commit indexes never go backwards.</summary>
+    /// <summary>Persists a hard state, after the entries it commits. Terms and commit indexes never go backwards.</summary>
     public void SetHardState(HardState state)
     {
         if (state.Term < HardState.Term || state.Commit < HardState.Commit)
         {
             throw new InvalidOperationException($"Hard state went backwards: {HardState} -> {state}.");
+        }
+
+        if (state.Commit > LastIndex)
+        {
+            throw new InvalidOperationException($"Hard state commits {state.Commit}, beyond the last stored index {LastIndex}: append the entries first.");
         }
 
         HardState = state;

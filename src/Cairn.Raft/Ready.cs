@@ -3,8 +3,9 @@ namespace Cairn.Raft;
 /// <summary>
 /// The work a <see cref="RawNode"/> hands its host. The host must, in this order:
 /// <list type="number">
-/// <item>persist <see cref="HardState"/> (if not null) and append <see cref="Entries"/> to stable storage
-/// (<see cref="MemoryRaftStorage.SetHardState"/>, <see cref="MemoryRaftStorage.Append"/>), durably;</item>
+/// <item>append <see cref="Entries"/> and then persist <see cref="HardState"/> (if not null) to stable storage,
+/// durably — in one atomic write where the store allows (<see cref="MemoryRaftStorage.Append"/>, then
+/// <see cref="MemoryRaftStorage.SetHardState"/>, which refuses a commit index beyond the stored entries);</item>
 /// <item>only then send <see cref="Messages"/> — a vote or an append acknowledgement promises state that must
 /// already be on disk (etcd's newer design overlaps the leader's own write with sending; Cairn keeps it simple);</item>
 /// <item>apply <see cref="CommittedEntries"/> to the state machine, in order;</item>

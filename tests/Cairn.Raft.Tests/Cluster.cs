@@ -49,6 +49,9 @@ internal sealed class Cluster
     /// <summary>Messages for which this returns true are dropped at delivery.</summary>
     public Func<Message, bool> Drop { get; set; } = _ => false;
 
+    /// <summary>Rewrites each delivered message (after <see cref="Drop"/>), e.g. to lose some of its entries.</summary>
+    public Func<Message, Message> Rewrite { get; set; } = m => m;
+
     /// <summary>Every entry some node applied, by index (the first application; all others must agree).</summary>
     public IReadOnlyDictionary<ulong, Entry> Committed => _firstApplied;
 
@@ -111,12 +114,12 @@ internal sealed class Cluster
                 Assert.True(rounds < 100, $"node {id} keeps producing Ready");
                 var ready = node.Ready();
                 var storage = Storages[id];
+                storage.Append(ready.Entries);
                 if (ready.HardState is { } state)
                 {
                     storage.SetHardState(state);
                 }
 
-                storage.Append(ready.Entries);
                 Network.AddRange(ready.Messages);
                 foreach (var entry in ready.CommittedEntries)
                 {
@@ -180,6 +183,7 @@ internal sealed class Cluster
             return;
         }
 
+        message = Rewrite(message);
         Delivered.Add(message);
         Nodes[message.To].Step(message);
     }
