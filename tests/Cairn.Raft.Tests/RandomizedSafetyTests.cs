@@ -4,7 +4,8 @@ namespace Cairn.Raft.Tests;
 
 /// <summary>
 /// Random partitions, drops, duplicates, reordering, restarts, ticks and proposals, with Raft's safety properties
-/// checked after every step. Each run is one seed; set CAIRN_SEED to run just that seed.
+/// checked after every step. Each run is one seed; set CAIRN_SEED to run just that seed, and CAIRN_TRACE=1 to print
+/// every node's role, term and commit index after each step.
 /// </summary>
 public class RandomizedSafetyTests(ITestOutputHelper output)
 {
@@ -33,10 +34,9 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
         {
             output.WriteLine(Run(size, seed));
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            output.WriteLine($"Failed with {size} nodes: rerun with CAIRN_SEED={seed}");
-            throw;
+            throw new Xunit.Sdk.XunitException($"{size} nodes failed; rerun with CAIRN_SEED={seed} (CAIRN_TRACE=1 prints each step): {e.Message}", e);
         }
     }
 
