@@ -1,11 +1,12 @@
+using System.Globalization;
 using Xunit.Abstractions;
 
 namespace Cairn.Raft.Tests;
 
 /// <summary>
 /// Random partitions, drops, duplicates, reordering, restarts, ticks and proposals, with Raft's safety properties
-/// checked after every step. Each run is one seed; set CAIRN_SEED to run just that seed, and CAIRN_TRACE=1 to print
-/// every node's role, term and commit index after each step.
+/// checked after every step. Each run is one seed; set CAIRN_SEED to run just that seed, CAIRN_TRACE=1 to print
+/// every node's role, term and commit index after each step, and CAIRN_SEEDS=n to soak over seeds 1..n.
 /// </summary>
 public class RandomizedSafetyTests(ITestOutputHelper output)
 {
@@ -16,7 +17,8 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
     {
         var data = new TheoryData<int, int>();
         var only = Environment.GetEnvironmentVariable("CAIRN_SEED");
-        var seeds = only is null ? Enumerable.Range(1, Seeds) : [int.Parse(only, System.Globalization.CultureInfo.InvariantCulture)];
+        var count = Environment.GetEnvironmentVariable("CAIRN_SEEDS") is { } soak ? int.Parse(soak, CultureInfo.InvariantCulture) : Seeds;
+        var seeds = only is null ? Enumerable.Range(1, count) : [int.Parse(only, CultureInfo.InvariantCulture)];
         foreach (var seed in seeds)
         {
             data.Add(3, seed);
@@ -101,19 +103,29 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
             }
         }
 
-        // Liveness once the faults stop: one leader emerges and a new proposal reaches every node.
+        // Liveness once the faults stop: a leader emerges and a new proposal reaches every node. A leader found right
+        // after healing may still step down (check-quorum counts the faulty window), losing its proposal: try again.
         cluster.Heal();
         cluster.Drop = _ => false;
-        var leader = cluster.ElectLeader(maxTicks: 500);
-        Assert.True(cluster.Propose(leader.Id, "final").Accepted);
-        for (var tick = 0; tick < 5; tick++)
+        string? committed = null;
+        for (var attempt = 0; attempt < 10 && committed is null; attempt++)
         {
-            cluster.TickAll();
-            cluster.Stabilize();
+            var leader = cluster.ElectLeader(maxTicks: 500);
+            var text = $"final-{attempt}";
+            Assert.True(cluster.Propose(leader.Id, text).Accepted);
+            for (var tick = 0; tick < 30 && committed is null; tick++)
+            {
+                cluster.TickAll();
+                cluster.Stabilize();
+                if (cluster.Ids.All(id => cluster.AppliedTexts(id).Contains(text)))
+                {
+                    committed = text;
+                }
+            }
         }
 
         CheckSafety(cluster, leaderOfTerm, maxTermWhenCommitted);
-        Assert.All(cluster.Ids, id => Assert.Equal("final", cluster.AppliedTexts(id).Last()));
+        Assert.True(committed is not null, "no proposal committed on every node after the faults stopped");
         return $"{size} nodes, seed {seed}: {cluster.Committed.Count} entries committed, {leaderOfTerm.Count} terms with a leader, "
             + $"{proposals} proposals, {cluster.Delivered.Count} messages delivered, drop rate {dropPercent}%";
     }
