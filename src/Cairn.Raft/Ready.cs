@@ -11,6 +11,9 @@ namespace Cairn.Raft;
 /// <item>apply <see cref="CommittedEntries"/> to the state machine, in order;</item>
 /// <item>call <see cref="RawNode.Advance"/> with this value before asking for the next one.</item>
 /// </list>
+/// The order matters for safety: a leader counts its own log toward a quorum before the host has written it, which
+/// is sound only because no follower can acknowledge an entry before the leader's messages go out, after the write.
+/// <see cref="CommittedEntries"/> may include entries from <see cref="Entries"/> of the same value.
 /// </summary>
 public sealed class Ready
 {
