@@ -47,6 +47,9 @@ public sealed class FaultInjectingFileSystem : IFileSystem
     /// <summary>When set, deleting a path it accepts fails with an I/O error (a disk error, not a crash).</summary>
     public Func<string, bool>? FailDelete { get; set; }
 
+    /// <summary>When set, syncing a file whose path it accepts fails with an I/O error (fsync's EIO, not a crash).</summary>
+    public Func<string, bool>? FailSync { get; set; }
+
     /// <summary>How many file syncs have been made.</summary>
     public long FileSyncs { get; private set; }
 
@@ -494,6 +497,11 @@ public sealed class FaultInjectingFileSystem : IFileSystem
             lock (fs._gate)
             {
                 fs.CheckGeneration(generation);
+                if (fs.FailSync?.Invoke(path) == true)
+                {
+                    throw new IOException($"Simulated I/O error syncing {path}.");
+                }
+
                 fs.Mutate("Sync", path);
                 fs.FileSyncs++;
                 node.Sync();

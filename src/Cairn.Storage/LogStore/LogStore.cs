@@ -37,6 +37,7 @@ public sealed class LogStore : IKvEngine
     private readonly CheckpointFile _checkpoint;
     private readonly Thread? _compactor;
     private readonly AutoResetEvent _compactionSignal = new(false);
+    private readonly RecordCache _cache;
     private Segment? _active; // created by the first write, so opening a store to read it writes nothing
     private uint _nextSegmentId;
     private ulong _lastSeq;
@@ -64,6 +65,7 @@ public sealed class LogStore : IKvEngine
         }
 
         Recovery = state.Report;
+        _cache = new RecordCache(options.ReadCacheBytes, maxValueSize: 4096);
         _checkpoint = new CheckpointFile(_fs, directory);
         _nextSegmentId = state.NextSegmentId;
         if (options.Sync == SyncPolicy.GroupCommit)
@@ -146,7 +148,9 @@ public sealed class LogStore : IKvEngine
 
         try
         {
-            return ReadValue(location, key);
+            var value = new byte[location.ValueLength];
+            ReadThroughCache(location, key, value);
+            return value;
         }
         finally
         {
@@ -267,7 +271,7 @@ public sealed class LogStore : IKvEngine
 
         try
         {
-            ReadValue(location, key, destination[..(int)location.ValueLength]);
+            ReadThroughCache(location, key, destination[..(int)location.ValueLength]);
             return (int)location.ValueLength;
         }
         finally
@@ -581,6 +585,18 @@ public sealed class LogStore : IKvEngine
         }
     }
 
+    /// <summary>Reads a value from the cache, or from disk (verified) and then into the cache.</summary>
+    private void ReadThroughCache(Location location, ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        if (_cache.Enabled && _cache.TryCopy(location, value))
+        {
+            return;
+        }
+
+        ReadValue(location, key, value);
+        _cache.Add(location, value);
+    }
+
     private static CorruptionException Corrupt(Location location, string why) =>
         new($"Corrupt record in {location.Segment.File.Path} at offset {location.Offset}: {why}. The value is not returned.");
 
@@ -793,6 +809,7 @@ public sealed class LogStore : IKvEngine
         ulong seq;
         lock (_writeLock)
         {
+            ThrowIfWriteFailed(); // after a failed sync nothing pending can be called durable
             seq = _writtenSeq;
             if (_active is null)
             {
@@ -827,8 +844,18 @@ public sealed class LogStore : IKvEngine
     private void CloseActive(bool writeHintNow)
     {
         var closing = _active!;
-        _active = null;
-        closing.File.Sync();
+        try
+        {
+            closing.File.Sync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The segment's unsynced writes may be gone: nothing written since its last sync may be acknowledged.
+            _writeFailure ??= e;
+            throw;
+        }
+
+        _active = null; // only once synced: the committer reads "no active segment" as "everything is durable"
         var hints = closing.PendingHints!;
         lock (_indexLock)
         {

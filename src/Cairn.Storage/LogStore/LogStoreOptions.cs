@@ -27,6 +27,12 @@ public sealed record LogStoreOptions
     /// <summary>How often the background compactor looks for work besides when a segment closes. Default 30 s.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Bytes of memory for recently read small values (at most 4 KiB each), which spares them a read from disk.
+    /// Default 64 MiB; 0 turns the cache off.
+    /// </summary>
+    public long ReadCacheBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Whether opening a missing directory creates an empty store. Default true.</summary>
     public bool CreateIfMissing { get; init; } = true;
 
@@ -43,6 +49,7 @@ public sealed record LogStoreOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxValueSize, Limits.MaxBatchSize, nameof(MaxValueSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(CompactionGarbageRatio, 0.0, nameof(CompactionGarbageRatio));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CompactionGarbageRatio, 1.0, nameof(CompactionGarbageRatio));
+        ArgumentOutOfRangeException.ThrowIfNegative(ReadCacheBytes, nameof(ReadCacheBytes));
         ArgumentNullException.ThrowIfNull(FileSystem, nameof(FileSystem));
     }
 }

@@ -9,6 +9,8 @@ using Xunit.Abstractions;
 namespace Cairn.Storage.Tests.LogStore;
 
 /// <summary>LogStore behaviour beyond the shared contract: restart from hints, compaction, locking, memory.</summary>
+/// <remarks>Not run in parallel with other classes: the memory test measures the whole process's heap.</remarks>
+[Collection(MemoryMeasurement.Name)]
 public sealed class LogStoreBehaviourTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "cairn-logstore-" + Guid.NewGuid().ToString("N"));

@@ -265,6 +265,21 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_failed_sync_when_a_segment_closes_acknowledges_nothing_it_did_not_cover()
+    {
+        var fs = new FaultInjectingFileSystem(8);
+        using var store = Cairn.Storage.LogStore.LogStore.Open(Dir, Options(fs, SyncPolicy.GroupCommit, segmentSize: 4096));
+        var pending = store.PutDeferred(B("/pending"), new byte[1000]); // written, not yet synced
+        fs.FailSync = path => path.EndsWith(".log", StringComparison.Ordinal);
+        Assert.Throws<IOException>(() => store.Put(B("/rotates"), new byte[4000])); // closing the segment fails to sync
+        fs.FailSync = null;
+
+        // The write before it was never covered by a sync: it must not be reported durable, now or later.
+        await Assert.ThrowsAsync<IOException>(() => store.WhenDurableAsync(pending).AsTask());
+        Assert.Throws<IOException>(() => store.Put(B("/after"), B("x")));
+    }
+
+    [Fact]
     public void A_crash_at_any_step_of_a_compaction_loses_nothing()
     {
         // Count the disk operations one compaction makes, then crash at each of them in turn.
