@@ -459,7 +459,12 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
         {
             using var file = _fs.Open(StatePath, create: false);
             var length = file.Length;
-            var bytes = new byte[Math.Min(length, RaftLogFormat.StateSize + 1)];
+            if (length != RaftLogFormat.StateSize)
+            {
+                throw new CorruptionException($"{StatePath} at offset 0: the file is {length} bytes, expected {RaftLogFormat.StateSize}. Refusing to open: the term and vote cannot be guessed.");
+            }
+
+            var bytes = new byte[RaftLogFormat.StateSize];
             var read = file.Read(0, bytes);
             if (!RaftLogFormat.TryDecodeState(bytes.AsSpan(0, read), out var state, out _compactedIndex, out _compactedTerm, out var error))
             {
