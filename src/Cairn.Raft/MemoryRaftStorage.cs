@@ -4,7 +4,7 @@ namespace Cairn.Raft;
 /// The entries and hard state a host has persisted, kept in memory. A durable store implements the same contract:
 /// <see cref="Append"/> may replace an uncommitted suffix, never a committed entry.
 /// </summary>
-public sealed class MemoryRaftStorage
+public sealed class MemoryRaftStorage : IRaftStorage
 {
     // Index 0 holds a sentinel entry of term 0, so every real index has a predecessor to match against.
     private readonly List<Entry> _entries = [new Entry(0, 0, EntryType.Normal, ReadOnlyMemory<byte>.Empty)];

@@ -1,15 +1,15 @@
 namespace Cairn.Raft;
 
 /// <summary>
-/// A node's view of the replicated log: the stable entries in <see cref="MemoryRaftStorage"/> followed by the
+/// A node's view of the replicated log: the stable entries in <see cref="IRaftStorage"/> followed by the
 /// <see cref="UnstableLog"/> tail, with the commit and applied indexes. Invariant: applied ≤ committed ≤ last index.
 /// </summary>
 internal sealed class RaftLog
 {
-    private readonly MemoryRaftStorage _storage;
+    private readonly IRaftStorage _storage;
     private readonly UnstableLog _unstable;
 
-    public RaftLog(MemoryRaftStorage storage)
+    public RaftLog(IRaftStorage storage)
     {
         _storage = storage;
         _unstable = new UnstableLog(storage.LastIndex + 1);

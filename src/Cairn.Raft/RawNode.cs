@@ -27,7 +27,7 @@ public sealed class RawNode
     /// <param name="config">The node's settings; validated here.</param>
     /// <param name="storage">The node's persisted entries and hard state.</param>
     /// <param name="random">The only source of randomness (election timeouts); seed it for reproducible runs.</param>
-    public RawNode(RaftConfig config, MemoryRaftStorage storage, Random random)
+    public RawNode(RaftConfig config, IRaftStorage storage, Random random)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(storage);

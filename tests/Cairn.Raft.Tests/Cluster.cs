@@ -14,7 +14,7 @@ internal sealed class Cluster
     private readonly HashSet<(ulong From, ulong To)> _cutLinks = [];
     private readonly Dictionary<ulong, Entry> _firstApplied = [];
 
-    public Cluster(int size, int seed, Func<RaftConfig, RaftConfig>? configure = null)
+    public Cluster(int size, int seed, Func<RaftConfig, RaftConfig>? configure = null, Func<ulong, IRaftStorage>? storage = null)
     {
         Ids = Enumerable.Range(1, size).Select(i => (ulong)i).ToArray();
         _random = new Random(seed);
@@ -25,7 +25,7 @@ internal sealed class Cluster
         };
         foreach (var id in Ids)
         {
-            Storages[id] = new MemoryRaftStorage();
+            Storages[id] = storage is null ? new MemoryRaftStorage() : storage(id);
             Applied[id] = [];
             Nodes[id] = new RawNode(_configFor(id), Storages[id], new Random(_random.Next()));
         }
@@ -35,7 +35,7 @@ internal sealed class Cluster
 
     public Dictionary<ulong, RawNode> Nodes { get; } = [];
 
-    public Dictionary<ulong, MemoryRaftStorage> Storages { get; } = [];
+    public Dictionary<ulong, IRaftStorage> Storages { get; } = [];
 
     /// <summary>What each node's state machine applied, in order (restarted nodes apply again from the start).</summary>
     public Dictionary<ulong, List<Entry>> Applied { get; } = [];
@@ -71,8 +71,12 @@ internal sealed class Cluster
     }
 
     /// <summary>Crash and restart: volatile state is lost, persisted state is kept (everything handed out was persisted).</summary>
-    public void Restart(ulong id)
+    public void Restart(ulong id) => Restart(id, Storages[id]);
+
+    /// <summary>Crash and restart over <paramref name="storage"/>, e.g. a durable log reopened after the crash.</summary>
+    public void Restart(ulong id, IRaftStorage storage)
     {
+        Storages[id] = storage;
         Applied[id] = [];
         Nodes[id] = new RawNode(_configFor(id), Storages[id], new Random(_random.Next()));
     }
