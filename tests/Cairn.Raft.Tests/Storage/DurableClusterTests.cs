@@ -55,22 +55,7 @@ public sealed class DurableClusterTests
         }
 
         cluster.Drop = _ => false;
-        string? committed = null;
-        for (var attempt = 0; attempt < 10 && committed is null; attempt++)
-        {
-            var leader = cluster.ElectLeader(maxTicks: 500);
-            var text = $"final-{attempt}";
-            Assert.True(cluster.Propose(leader.Id, text).Accepted);
-            for (var tick = 0; tick < 30 && committed is null; tick++)
-            {
-                cluster.TickAll();
-                cluster.Stabilize();
-                if (cluster.Ids.All(id => cluster.AppliedTexts(id).Contains(text)))
-                {
-                    committed = text;
-                }
-            }
-        }
+        var committed = cluster.CommitOnEveryNode();
 
         Assert.NotNull(committed);
         Assert.True(restarts > 0, "no node was restarted");
