@@ -17,4 +17,11 @@ public enum SyncPolicy
     /// applied with <see cref="IKvEngine.Checkpoint"/> and replay the log from there after a crash.
     /// </summary>
     None,
+
+    /// <summary>
+    /// Writes return once the operating system has them, and a background thread fsyncs every
+    /// <see cref="LogStore.LogStoreOptions.SyncInterval"/> (Redis's <c>appendfsync everysec</c>). An acknowledged
+    /// write survives the process being killed; a power loss or kernel crash may lose the last interval's writes.
+    /// </summary>
+    Periodic,
 }

@@ -72,4 +72,13 @@ public sealed class CommandLineTests
         Assert.Contains("import-flatfs", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("compact", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_unknown_sync_setting_is_refused_with_the_choices_before_anything_opens()
+    {
+        var result = CairnProcess.Run("server", "--sync", "sometimes", "--port", "0", "--data-dir", Path.Combine(Path.GetTempPath(), "cairn-never-" + Guid.NewGuid().ToString("N")));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("sync must be groupcommit, always, periodic (everysec) or none, not 'sometimes'", result.Stderr, StringComparison.Ordinal);
+    }
 }

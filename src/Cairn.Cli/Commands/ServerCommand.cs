@@ -26,10 +26,11 @@ public static class ServerCommand
         var dataDir = new Option<string?>("--data-dir", "-d") { Description = "Data directory (default ./cairn-data)." };
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1)." };
         var requirePass = new Option<string?>("--requirepass") { Description = "Password clients must AUTH with." };
+        var sync = new Option<string?>("--sync") { Description = "Write durability: groupcommit (default), always, periodic (fsync every second, like Redis's everysec) or none." };
         var config = new Option<string?>("--config", "-c") { Description = "JSON settings file; CAIRN_* environment variables override it, flags override both." };
         var command = new Command("server", "Run a Cairn node with every service on embedded defaults: the first-try command.")
         {
-            port, dataDir, bind, requirePass, config,
+            port, dataDir, bind, requirePass, sync, config,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -38,6 +39,7 @@ public static class ServerCommand
             settings.DataDir = parseResult.GetValue(dataDir) ?? settings.DataDir;
             settings.Bind = parseResult.GetValue(bind) ?? settings.Bind;
             settings.RequirePass = parseResult.GetValue(requirePass) ?? settings.RequirePass;
+            settings.Sync = parseResult.GetValue(sync) ?? settings.Sync;
             return RunAsync(settings, cancellationToken);
         });
         return command;
@@ -77,8 +79,9 @@ public static class ServerCommand
         {
             "groupcommit" => SyncPolicy.GroupCommit,
             "always" => SyncPolicy.Always,
+            "periodic" or "everysec" => SyncPolicy.Periodic,
             "none" => SyncPolicy.None,
-            _ => throw new FormatException($"sync must be groupcommit, always or none, not '{settings.Sync}'."),
+            _ => throw new FormatException($"sync must be groupcommit, always, periodic (everysec) or none, not '{settings.Sync}'."),
         };
         if (!IPAddress.TryParse(settings.Bind, out _))
         {
@@ -117,6 +120,7 @@ public static class ServerCommand
             {
                 SyncPolicy.GroupCommit => "  writes:   acknowledged after fsync, concurrent writes sharing fsyncs (sync=groupcommit)",
                 SyncPolicy.Always => "  writes:   acknowledged after their own fsync (sync=always)",
+                SyncPolicy.Periodic => "  writes:   acknowledged when written, fsynced every second: a power loss can lose the last second (sync=periodic)",
                 _ => "  writes:   acknowledged before fsync: a power loss can lose recent writes (sync=none)",
             });
             Console.WriteLine($"  connect:  redis-cli -h {endpoint.Address} -p {endpoint.Port}{(settings.RequirePass is null ? string.Empty : " -a <password>")}");

@@ -28,6 +28,7 @@ public sealed class ServerSettings
     /// <summary>Whether FLUSHDB/FLUSHALL are allowed.</summary>
     public bool EnableFlush { get; set; } = true;
 
-    /// <summary>The durability of acknowledged writes: "groupcommit" (default), "always", or "none" (unsafe).</summary>
+    /// <summary>The durability of acknowledged writes: "groupcommit" (default), "always", "periodic"
+    /// (alias "everysec": fsync once a second, like Redis's appendfsync everysec), or "none" (unsafe).</summary>
     public string Sync { get; set; } = "groupcommit";
 }

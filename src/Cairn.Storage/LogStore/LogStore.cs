@@ -34,6 +34,7 @@ public sealed class LogStore : IKvEngine
     private readonly Dictionary<uint, Segment> _segments = [];
     private readonly List<Task> _hintWrites = [];
     private readonly GroupCommitter? _committer;
+    private readonly PeriodicSyncer? _periodic;
     private readonly CheckpointFile _checkpoint;
     private readonly Thread? _compactor;
     private readonly AutoResetEvent _compactionSignal = new(false);
@@ -71,6 +72,10 @@ public sealed class LogStore : IKvEngine
         if (options.Sync == SyncPolicy.GroupCommit)
         {
             _committer = new GroupCommitter(SyncWritten, "cairn-logstore-commit");
+        }
+        else if (options.Sync == SyncPolicy.Periodic)
+        {
+            _periodic = new PeriodicSyncer(SyncWritten, () => Volatile.Read(ref _writtenSeq), RecordSyncFailure, options.SyncInterval, "cairn-logstore-sync");
         }
 
         if (options.BackgroundCompaction)
@@ -409,6 +414,7 @@ public sealed class LogStore : IKvEngine
         _compactionSignal.Set();
         _compactor?.Join();
         _committer?.Dispose();
+        _periodic?.Dispose();
         lock (_writeLock)
         {
             if (_writeFailure is null && _active is not null)
@@ -831,6 +837,15 @@ public sealed class LogStore : IKvEngine
         finally
         {
             segment.Release(DeleteSegmentFiles);
+        }
+    }
+
+    /// <summary>A periodic fsync failed: nothing since the last good one can be called durable, so writes stop.</summary>
+    private void RecordSyncFailure(Exception failure)
+    {
+        lock (_writeLock)
+        {
+            _writeFailure ??= failure;
         }
     }
 

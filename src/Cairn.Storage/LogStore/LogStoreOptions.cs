@@ -9,6 +9,9 @@ public sealed record LogStoreOptions
     /// <summary>When writes become durable. Default: <see cref="SyncPolicy.GroupCommit"/>.</summary>
     public SyncPolicy Sync { get; init; } = SyncPolicy.GroupCommit;
 
+    /// <summary>How long writes may stay unsynced under <see cref="SyncPolicy.Periodic"/>. Default 1 s; 10 ms to 1 min.</summary>
+    public TimeSpan SyncInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The size at which the active segment closes and a new one starts. Default 128 MiB; at most 2 GiB.</summary>
     public long SegmentSize { get; init; } = 128L * 1024 * 1024;
 
@@ -49,6 +52,8 @@ public sealed record LogStoreOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxValueSize, Limits.MaxBatchSize, nameof(MaxValueSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(CompactionGarbageRatio, 0.0, nameof(CompactionGarbageRatio));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CompactionGarbageRatio, 1.0, nameof(CompactionGarbageRatio));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SyncInterval, TimeSpan.FromMilliseconds(10), nameof(SyncInterval));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(SyncInterval, TimeSpan.FromMinutes(1), nameof(SyncInterval));
         ArgumentOutOfRangeException.ThrowIfNegative(ReadCacheBytes, nameof(ReadCacheBytes));
         ArgumentNullException.ThrowIfNull(FileSystem, nameof(FileSystem));
     }

@@ -22,3 +22,9 @@ public sealed class LogStoreNoSyncSmallSegmentsTests : KvEngineConformance
     protected override IKvEngine OpenEngine(string directory) =>
         Cairn.Storage.LogStore.LogStore.Open(directory, new LogStoreOptions { Sync = SyncPolicy.None, SegmentSize = 8192 });
 }
+
+public sealed class LogStorePeriodicTests : KvEngineConformance
+{
+    protected override IKvEngine OpenEngine(string directory) =>
+        Cairn.Storage.LogStore.LogStore.Open(directory, new LogStoreOptions { Sync = SyncPolicy.Periodic, SyncInterval = TimeSpan.FromMilliseconds(10) });
+}
