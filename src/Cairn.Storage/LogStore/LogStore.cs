@@ -42,7 +42,9 @@ public sealed class LogStore : IKvEngine
     private Segment? _active; // created by the first write, so opening a store to read it writes nothing
     private uint _nextSegmentId;
     private ulong _lastSeq;
-    private ulong _writtenSeq;
+    private ulong _writtenSeq; // the last sequence number handed to the operating system
+    private byte[]? _pending; // deferred frames not yet written, which belong at _active.FlushedLength
+    private int _pendingLength;
     private long _keyBytes;
     private long _corruptRecords;
     private long _compactions;
@@ -75,7 +77,7 @@ public sealed class LogStore : IKvEngine
         }
         else if (options.Sync == SyncPolicy.Periodic)
         {
-            _periodic = new PeriodicSyncer(SyncWritten, () => Volatile.Read(ref _writtenSeq), RecordSyncFailure, options.SyncInterval, "cairn-logstore-sync");
+            _periodic = new PeriodicSyncer(SyncWritten, () => Volatile.Read(ref _lastSeq), RecordSyncFailure, options.SyncInterval, "cairn-logstore-sync");
         }
 
         if (options.BackgroundCompaction)
@@ -174,10 +176,12 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <inheritdoc/>
-    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => WaitDurable(PutDeferred(key, value));
+    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => WaitDurable(PutCore(key, value, deferred: false));
 
     /// <inheritdoc/>
-    public ulong PutDeferred(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public ulong PutDeferred(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => PutCore(key, value, deferred: true);
+
+    private ulong PutCore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool deferred)
     {
         KeyLimits.CheckPut(this, key, value);
         var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, value.Length);
@@ -185,7 +189,7 @@ public sealed class LogStore : IKvEngine
         try
         {
             RecordFormat.WriteOp(buffer.AsSpan(RecordFormat.FrameHeaderSize), RecordFormat.KindPut, key, value);
-            return AppendOne(buffer.AsSpan(0, size), RecordFormat.KindPut, key, value.Length);
+            return AppendOne(buffer.AsSpan(0, size), RecordFormat.KindPut, key, value.Length, deferred);
         }
         finally
         {
@@ -196,12 +200,14 @@ public sealed class LogStore : IKvEngine
     /// <inheritdoc/>
     public bool Delete(ReadOnlySpan<byte> key)
     {
-        WaitDurable(DeleteDeferred(key, out var existed));
+        WaitDurable(DeleteCore(key, deferred: false, out var existed));
         return existed;
     }
 
     /// <inheritdoc/>
-    public ulong DeleteDeferred(ReadOnlySpan<byte> key, out bool existed)
+    public ulong DeleteDeferred(ReadOnlySpan<byte> key, out bool existed) => DeleteCore(key, deferred: true, out existed);
+
+    private ulong DeleteCore(ReadOnlySpan<byte> key, bool deferred, out bool existed)
     {
         KeyLimits.CheckKey(this, key);
         existed = GetSize(key) >= 0;
@@ -215,7 +221,7 @@ public sealed class LogStore : IKvEngine
         try
         {
             RecordFormat.WriteOp(buffer.AsSpan(RecordFormat.FrameHeaderSize), RecordFormat.KindDelete, key, default);
-            return AppendOne(buffer.AsSpan(0, size), RecordFormat.KindDelete, key, 0);
+            return AppendOne(buffer.AsSpan(0, size), RecordFormat.KindDelete, key, 0, deferred);
         }
         finally
         {
@@ -224,7 +230,7 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <inheritdoc/>
-    public void Write(WriteBatch batch) => WaitDurable(WriteDeferred(batch));
+    public void Write(WriteBatch batch) => WaitDurable(AppendBatch(batch, deferred: false));
 
     /// <inheritdoc/>
     public ValueTask WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default)
@@ -234,7 +240,7 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <inheritdoc/>
-    public ulong WriteDeferred(WriteBatch batch) => AppendBatch(batch);
+    public ulong WriteDeferred(WriteBatch batch) => AppendBatch(batch, deferred: true);
 
     /// <inheritdoc/>
     public ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default)
@@ -246,7 +252,7 @@ public sealed class LogStore : IKvEngine
 
         if (_committer is not null)
         {
-            return _committer.WaitAsync(token);
+            return _committer.WaitAsync(token); // the committer writes what is buffered before it syncs
         }
 
         WaitDurable(token);
@@ -319,7 +325,15 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <inheritdoc/>
-    public void Flush() => ThrowIfDisposed(); // every write goes straight to the operating system
+    public void Flush()
+    {
+        ThrowIfDisposed();
+        lock (_writeLock)
+        {
+            ThrowIfWriteFailed();
+            FlushPendingLocked();
+        }
+    }
 
     /// <inheritdoc/>
     public void Sync()
@@ -328,6 +342,7 @@ public sealed class LogStore : IKvEngine
         lock (_writeLock)
         {
             ThrowIfWriteFailed();
+            FlushPendingLocked();
             _active?.File.Sync(); // older segments were synced when they closed
         }
     }
@@ -599,6 +614,7 @@ public sealed class LogStore : IKvEngine
             return;
         }
 
+        EnsureFlushed(location, key.Length);
         ReadValue(location, key, value);
         _cache.Add(location, value);
     }
@@ -610,6 +626,7 @@ public sealed class LogStore : IKvEngine
     {
         try
         {
+            EnsureFlushed(location, key.Length);
             return ReadValue(location, key);
         }
         catch (CorruptionException)
@@ -623,7 +640,7 @@ public sealed class LogStore : IKvEngine
         }
     }
 
-    private ulong AppendBatch(WriteBatch batch)
+    private ulong AppendBatch(WriteBatch batch, bool deferred)
     {
         KeyLimits.CheckBatch(this, batch);
         if (batch.Count == 0)
@@ -650,7 +667,7 @@ public sealed class LogStore : IKvEngine
                 at += RecordFormat.WriteOp(buffer.AsSpan(at), kind, op.Key, op.Value);
             }
 
-            return Append(buffer.AsSpan(0, (int)size), ops);
+            return Append(buffer.AsSpan(0, (int)size), ops, deferred);
         }
         finally
         {
@@ -662,11 +679,11 @@ public sealed class LogStore : IKvEngine
     /// Appends one frame whose operations are already encoded after the reserved header, updates the index, and
     /// returns the sequence number of its last operation; the caller then waits for durability.
     /// </summary>
-    private ulong Append(Span<byte> frame, PendingOp[] ops)
+    private ulong Append(Span<byte> frame, PendingOp[] ops, bool deferred)
     {
         lock (_writeLock)
         {
-            var (active, offset, firstSeq) = WriteFrameLocked(frame, ops.Length);
+            var (active, offset, firstSeq) = WriteFrameLocked(frame, ops.Length, deferred);
             lock (_indexLock)
             {
                 for (var i = 0; i < ops.Length; i++)
@@ -678,7 +695,7 @@ public sealed class LogStore : IKvEngine
                 }
             }
 
-            return _writtenSeq = _lastSeq;
+            return _lastSeq;
         }
     }
 
@@ -686,11 +703,11 @@ public sealed class LogStore : IKvEngine
     /// <see cref="Append"/> for a frame of one operation. Overwriting or deleting a key that is present allocates
     /// nothing: the index's own key array serves the hint entry too.
     /// </summary>
-    private ulong AppendOne(Span<byte> frame, byte kind, ReadOnlySpan<byte> key, int valueLength)
+    private ulong AppendOne(Span<byte> frame, byte kind, ReadOnlySpan<byte> key, int valueLength, bool deferred)
     {
         lock (_writeLock)
         {
-            var (active, offset, seq) = WriteFrameLocked(frame, 1);
+            var (active, offset, seq) = WriteFrameLocked(frame, 1, deferred);
             var location = new Location(active, (uint)(offset + RecordFormat.FrameHeaderSize), (uint)valueLength);
             lock (_indexLock)
             {
@@ -709,15 +726,16 @@ public sealed class LogStore : IKvEngine
                 NoteHintLocked(active, kind, seq, location, storedKey);
             }
 
-            return _writtenSeq = _lastSeq;
+            return _lastSeq;
         }
     }
 
     /// <summary>
     /// Writes a frame at the end of the active segment (opening or rotating it as needed) and assigns its sequence
-    /// numbers. Runs under the write lock.
+    /// numbers. A <paramref name="deferred"/> frame that fits goes to the write buffer, to be written with others
+    /// when someone waits for it; any other frame is written now, after what is buffered. Runs under the write lock.
     /// </summary>
-    private (Segment Active, long Offset, ulong FirstSeq) WriteFrameLocked(Span<byte> frame, int opCount)
+    private (Segment Active, long Offset, ulong FirstSeq) WriteFrameLocked(Span<byte> frame, int opCount, bool deferred)
     {
         ThrowIfDisposed();
         ThrowIfWriteFailed();
@@ -730,6 +748,22 @@ public sealed class LogStore : IKvEngine
         var firstSeq = _lastSeq + 1;
         RecordFormat.WriteFrameHeader(frame, frame.Length - RecordFormat.FrameHeaderSize, opCount, firstSeq);
         var offset = active.Length;
+        if (deferred && frame.Length <= _options.WriteBufferBytes)
+        {
+            if (_pendingLength + frame.Length > _options.WriteBufferBytes)
+            {
+                FlushPendingLocked();
+            }
+
+            _pending ??= new byte[_options.WriteBufferBytes];
+            frame.CopyTo(_pending.AsSpan(_pendingLength));
+            _pendingLength += frame.Length;
+            active.Length = offset + frame.Length;
+            _lastSeq = firstSeq + (ulong)opCount - 1;
+            return (active, offset, firstSeq);
+        }
+
+        FlushPendingLocked();
         try
         {
             active.File.Write(offset, frame);
@@ -751,8 +785,84 @@ public sealed class LogStore : IKvEngine
         }
 
         active.Length = offset + frame.Length;
+        active.FlushedLength = active.Length;
         _lastSeq = firstSeq + (ulong)opCount - 1;
+        _writtenSeq = _lastSeq;
         return (active, offset, firstSeq);
+    }
+
+    /// <summary>
+    /// Hands the buffered frames to the operating system in one write. A failure stops the store taking writes:
+    /// the buffered frames are already in the index, and other writers' frames among them cannot be taken back.
+    /// Runs under the write lock.
+    /// </summary>
+    private void FlushPendingLocked()
+    {
+        if (_pendingLength == 0)
+        {
+            return;
+        }
+
+        var active = _active!;
+        var at = active.FlushedLength;
+        try
+        {
+            active.File.Write(at, _pending.AsSpan(0, _pendingLength));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                active.File.Truncate(at); // a partial frame must not sit in front of the next store's appends
+            }
+            catch (IOException)
+            {
+                // Recovery cuts a torn tail off at the next open anyway.
+            }
+
+            _writeFailure ??= e;
+            throw new IOException($"Write to {active.File.Path} failed: {e.Message}. Buffered writes were lost, so the store takes no more writes; reopen it.", e);
+        }
+
+        active.FlushedLength = at + _pendingLength;
+        _pendingLength = 0;
+        _writtenSeq = _lastSeq;
+    }
+
+    /// <summary>Makes sure a read at <paramref name="location"/> finds its record in the file, not only in the write buffer.</summary>
+    private void EnsureFlushed(Location location, int keyLength)
+    {
+        var end = location.Offset + location.OpSize(keyLength);
+        if (end <= location.Segment.FlushedLength)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            if (end > location.Segment.FlushedLength)
+            {
+                FlushPendingLocked();
+            }
+        }
+    }
+
+    /// <summary>Makes sure <paramref name="seq"/> has been handed to the operating system (it survives the process dying).</summary>
+    private void EnsureWritten(ulong seq)
+    {
+        if (Volatile.Read(ref _writtenSeq) >= seq)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            if (_writtenSeq < seq)
+            {
+                ThrowIfWriteFailed();
+                FlushPendingLocked();
+            }
+        }
     }
 
     private static void NoteHintLocked(Segment active, byte kind, ulong seq, Location location, byte[] key)
@@ -803,6 +913,10 @@ public sealed class LogStore : IKvEngine
             // fsyncs overlap (the kernel merges them) instead of queueing on the lock one by one.
             SyncWritten();
         }
+        else
+        {
+            EnsureWritten(seq); // Periodic and None: acknowledged once the kernel has it
+        }
     }
 
     /// <summary>
@@ -816,6 +930,7 @@ public sealed class LogStore : IKvEngine
         lock (_writeLock)
         {
             ThrowIfWriteFailed(); // after a failed sync nothing pending can be called durable
+            FlushPendingLocked();
             seq = _writtenSeq;
             if (_active is null)
             {
@@ -859,6 +974,7 @@ public sealed class LogStore : IKvEngine
     private void CloseActive(bool writeHintNow)
     {
         var closing = _active!;
+        FlushPendingLocked(); // records its own failure
         try
         {
             closing.File.Sync();

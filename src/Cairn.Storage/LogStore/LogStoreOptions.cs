@@ -12,6 +12,13 @@ public sealed record LogStoreOptions
     /// <summary>How long writes may stay unsynced under <see cref="SyncPolicy.Periodic"/>. Default 1 s; 10 ms to 1 min.</summary>
     public TimeSpan SyncInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Bytes of deferred writes (<see cref="IKvEngine.PutDeferred"/> and its kin) gathered in memory and handed to the
+    /// operating system in one write when someone waits for them, reads them, or the buffer fills. Frames larger
+    /// than this are written directly. Default 256 KiB; 0 writes every frame directly; at most 16 MiB.
+    /// </summary>
+    public int WriteBufferBytes { get; init; } = 256 * 1024;
+
     /// <summary>The size at which the active segment closes and a new one starts. Default 128 MiB; at most 2 GiB.</summary>
     public long SegmentSize { get; init; } = 128L * 1024 * 1024;
 
@@ -54,6 +61,8 @@ public sealed record LogStoreOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CompactionGarbageRatio, 1.0, nameof(CompactionGarbageRatio));
         ArgumentOutOfRangeException.ThrowIfLessThan(SyncInterval, TimeSpan.FromMilliseconds(10), nameof(SyncInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(SyncInterval, TimeSpan.FromMinutes(1), nameof(SyncInterval));
+        ArgumentOutOfRangeException.ThrowIfNegative(WriteBufferBytes, nameof(WriteBufferBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(WriteBufferBytes, 16 * 1024 * 1024, nameof(WriteBufferBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(ReadCacheBytes, nameof(ReadCacheBytes));
         ArgumentNullException.ThrowIfNull(FileSystem, nameof(FileSystem));
     }

@@ -10,12 +10,14 @@ internal sealed class Segment
 {
     private int _references = 1; // the store's own reference, dropped by Retire
     private volatile bool _retired;
+    private long _flushedLength;
 
     public Segment(uint id, IStorageFile file, long length)
     {
         Id = id;
         File = file;
         Length = length;
+        _flushedLength = length;
     }
 
     public uint Id { get; }
@@ -24,6 +26,16 @@ internal sealed class Segment
 
     /// <summary>Bytes written (header and frames). Changed only under the store's write lock.</summary>
     public long Length { get; set; }
+
+    /// <summary>
+    /// Bytes handed to the operating system; the rest of <see cref="Length"/> is still in the store's write buffer.
+    /// Set under the store's write lock; read without it, to decide whether a read must flush first.
+    /// </summary>
+    public long FlushedLength
+    {
+        get => Volatile.Read(ref _flushedLength);
+        set => Volatile.Write(ref _flushedLength, value);
+    }
 
     /// <summary>Bytes of operations the index still points at. Changed only under the store's index lock.</summary>
     public long LiveBytes { get; set; }

@@ -36,7 +36,20 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
     [InlineData(SyncPolicy.Always, CrashMode.DropUnsynced)]
     [InlineData(SyncPolicy.Always, CrashMode.TornTail)]
     [InlineData(SyncPolicy.Always, CrashMode.Chaos)]
-    public void Every_acknowledged_write_survives_a_crash_during_concurrent_writes(SyncPolicy sync, CrashMode mode)
+    public void Every_acknowledged_write_survives_a_crash_during_concurrent_writes(SyncPolicy sync, CrashMode mode) =>
+        AcknowledgedWritesSurviveACrash(sync, mode, deferred: false);
+
+    // Deferred writes gather in the write buffer and reach the file together when a writer waits for them.
+    [Theory]
+    [InlineData(SyncPolicy.GroupCommit, CrashMode.DropUnsynced)]
+    [InlineData(SyncPolicy.GroupCommit, CrashMode.TornTail)]
+    [InlineData(SyncPolicy.GroupCommit, CrashMode.Chaos)]
+    [InlineData(SyncPolicy.Always, CrashMode.TornTail)]
+    [InlineData(SyncPolicy.Always, CrashMode.Chaos)]
+    public void Every_acknowledged_deferred_write_survives_a_crash_during_concurrent_writes(SyncPolicy sync, CrashMode mode) =>
+        AcknowledgedWritesSurviveACrash(sync, mode, deferred: true);
+
+    private void AcknowledgedWritesSurviveACrash(SyncPolicy sync, CrashMode mode, bool deferred)
     {
         for (var seed = 1; seed <= 12; seed++)
         {
@@ -53,7 +66,14 @@ public sealed class LogStoreCrashTests(ITestOutputHelper output)
                     var value = ValueFor(key, 1, padding: 10 + (i * 7 % 300));
                     try
                     {
-                        store.Put(B(key), value);
+                        if (deferred)
+                        {
+                            store.WhenDurableAsync(store.PutDeferred(B(key), value)).AsTask().GetAwaiter().GetResult();
+                        }
+                        else
+                        {
+                            store.Put(B(key), value);
+                        }
                     }
                     catch (IOException)
                     {
