@@ -1,0 +1,6 @@
+namespace Cairn.Raft.Hosting;
+
+/// <summary>A Raft message of one group, as hosts exchange them: many groups' messages share a connection.</summary>
+/// <param name="GroupId">The group the message belongs to.</param>
+/// <param name="Message">The message; its <see cref="Message.From"/> and <see cref="Message.To"/> are node ids.</param>
+public readonly record struct GroupMessage(ulong GroupId, Message Message);

@@ -1,0 +1,75 @@
+namespace Cairn.Raft.Hosting;
+
+/// <summary>One group inside a <see cref="RaftHost"/>: its core, log, state machine and waiting proposals.</summary>
+internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStateMachine machine)
+{
+    public ulong Id { get; } = id;
+
+    public RawNode Node { get; } = node;
+
+    public GroupLog Log { get; } = log;
+
+    public IGroupStateMachine Machine { get; } = machine;
+
+    /// <summary>Proposals appended by this node as leader, by index, until an entry at that index is applied.</summary>
+    public Dictionary<ulong, (ulong Term, TaskCompletionSource<byte[]?> Done)> Pending { get; } = [];
+
+    public ulong Applied { get; set; }
+
+    public RaftGroupStatus Status => new(Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex);
+
+    /// <summary>Applies committed entries and answers the proposals they carry.</summary>
+    public void Apply(IReadOnlyList<Entry> committed)
+    {
+        foreach (var entry in committed)
+        {
+            if (entry.Index <= Applied)
+            {
+                continue;
+            }
+
+            byte[]? result = null;
+            Exception? failure = null;
+            if (entry.Type == EntryType.Normal && !entry.Data.IsEmpty)
+            {
+                try
+                {
+                    result = Machine.Apply(entry.Index, entry.Data);
+                }
+                catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+                {
+                    // A command the state machine refuses is refused the same way on every replica: report it.
+                    failure = e;
+                }
+            }
+
+            Applied = entry.Index;
+            if (Pending.Remove(entry.Index, out var pending))
+            {
+                if (pending.Term != entry.Term)
+                {
+                    pending.Done.TrySetException(new ProposalDroppedException());
+                }
+                else if (failure is not null)
+                {
+                    pending.Done.TrySetException(failure);
+                }
+                else
+                {
+                    pending.Done.TrySetResult(result);
+                }
+            }
+        }
+    }
+
+    /// <summary>Fails every waiting proposal, for a host that stops.</summary>
+    public void FailPending(Exception reason)
+    {
+        foreach (var (_, pending) in Pending)
+        {
+            pending.Done.TrySetException(reason);
+        }
+
+        Pending.Clear();
+    }
+}

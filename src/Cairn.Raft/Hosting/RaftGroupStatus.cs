@@ -1,0 +1,11 @@
+namespace Cairn.Raft.Hosting;
+
+/// <summary>What one group looks like from this node, at one moment.</summary>
+/// <param name="GroupId">The group.</param>
+/// <param name="Role">This node's role in it.</param>
+/// <param name="Term">The current term.</param>
+/// <param name="LeaderId">The leader this node knows of, or <see cref="RawNode.None"/>.</param>
+/// <param name="Commit">The commit index.</param>
+/// <param name="Applied">The last index applied to the state machine.</param>
+/// <param name="LastIndex">The last index in this node's log.</param>
+public readonly record struct RaftGroupStatus(ulong GroupId, RaftRole Role, ulong Term, ulong LeaderId, ulong Commit, ulong Applied, ulong LastIndex);

@@ -1,0 +1,401 @@
+using System.Diagnostics;
+
+namespace Cairn.Raft.Hosting;
+
+/// <summary>
+/// Runs many Raft groups of one node on one loop thread (multi-raft, design §2). Each round the loop takes every
+/// queued message and proposal, ticks the groups, then handles all groups' <see cref="Ready"/> values together:
+/// their appends and hard states go to the <see cref="SharedRaftLog"/> and become durable with one fsync, then each
+/// peer gets all groups' messages for it in one <see cref="IRaftTransport.Send"/>, then committed commands are
+/// applied and their proposers answered. While one round's fsync runs, the next round's inputs gather, so load
+/// batches itself. A failed log write stops the host (fail-stop): its groups' state is then only what is on disk.
+/// </summary>
+public sealed class RaftHost : IDisposable
+{
+    private readonly RaftHostOptions _options;
+    private readonly SharedRaftLog _log;
+    private readonly IRaftTransport _transport;
+    private readonly Random _random;
+    private readonly Dictionary<ulong, RaftGroup> _groups = [];
+    private readonly Lock _inputLock = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly Thread _thread;
+    private List<Input> _inputs = [];
+    private List<Input> _draining = [];
+    private volatile bool _stopping;
+    private volatile Exception? _failure;
+    private bool _started;
+
+    /// <summary>Creates a host; add groups, then <see cref="Start"/> it.</summary>
+    public RaftHost(RaftHostOptions options, SharedRaftLog log, IRaftTransport transport)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(transport);
+        if (options.NodeId == RawNode.None)
+        {
+            throw new ArgumentException("The node id must not be 0.", nameof(options));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.TickInterval, TimeSpan.FromMilliseconds(1));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedInputs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPendingProposals, 1);
+        _options = options;
+        _log = log;
+        _transport = transport;
+        _random = options.Seed is { } seed ? new Random(seed) : new Random();
+        _thread = new Thread(Run) { IsBackground = true, Name = $"cairn-raft-{options.NodeId}" };
+    }
+
+    /// <summary>This node's id.</summary>
+    public ulong NodeId => _options.NodeId;
+
+    /// <summary>Why the host stopped on its own (a failed log write), or null while it runs.</summary>
+    public Exception? Failure => _failure;
+
+    /// <summary>
+    /// Adds a group with voters <paramref name="peers"/> (node ids, including this node), reopening what the shared
+    /// log holds of it. Before <see cref="Start"/> only. The state machine starts empty and the committed log is
+    /// applied to it again from the start.
+    /// </summary>
+    public void AddGroup(ulong groupId, IReadOnlyList<ulong> peers, IGroupStateMachine machine)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(machine);
+        if (_started)
+        {
+            throw new InvalidOperationException("Groups are added before the host starts.");
+        }
+
+        var config = _options.Raft with { Id = NodeId, Peers = [.. peers] };
+        var log = _log.OpenGroup(groupId);
+        var node = new RawNode(config, log, new Random(_random.Next()));
+        _groups.Add(groupId, new RaftGroup(groupId, node, log, machine));
+    }
+
+    /// <summary>Starts the loop thread.</summary>
+    public void Start()
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("The host is already started.");
+        }
+
+        _started = true;
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Proposes <paramref name="command"/> to a group and completes with the state machine's result once it is
+    /// committed and applied here.
+    /// </summary>
+    /// <exception cref="NotLeaderException">This node does not lead the group (the exception names who does).</exception>
+    /// <exception cref="ProposalDroppedException">Leadership changed and the command did not take effect.</exception>
+    public Task<byte[]?> ProposeAsync(ulong groupId, ReadOnlyMemory<byte> command, CancellationToken cancellationToken = default)
+    {
+        if (command.Length > _options.MaxCommandBytes)
+        {
+            return Task.FromException<byte[]?>(new ArgumentException($"The command is {command.Length} bytes; the limit is {_options.MaxCommandBytes}.", nameof(command)));
+        }
+
+        var done = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        }
+
+        Enqueue(new Input.Propose(groupId, command, done), done);
+        return done.Task;
+    }
+
+    /// <summary>Hands the host messages that arrived from peers. Dropped when the queue is full (Raft resends).</summary>
+    public void Deliver(IReadOnlyList<GroupMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count > 0)
+        {
+            Enqueue(new Input.Inbound(messages), null);
+        }
+    }
+
+    /// <summary>Asks the group to hold an election now (tests, and leader placement).</summary>
+    public void Campaign(ulong groupId) => Enqueue(new Input.Campaign(groupId), null);
+
+    /// <summary>The group's state as the loop sees it.</summary>
+    public Task<RaftGroupStatus> StatusAsync(ulong groupId)
+    {
+        var done = new TaskCompletionSource<RaftGroupStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new Input.Status(groupId, done), null);
+        return done.Task;
+    }
+
+    /// <summary>Stops the loop; waiting proposals fail. Does not close the shared log.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _wake.Set();
+        if (_started)
+        {
+            _thread.Join();
+        }
+
+        lock (_inputLock)
+        {
+            foreach (var input in _inputs)
+            {
+                input.Fail(new ObjectDisposedException(nameof(RaftHost)));
+            }
+
+            _inputs.Clear();
+        }
+
+        _wake.Dispose();
+    }
+
+    private void Enqueue(Input input, TaskCompletionSource<byte[]?>? proposal)
+    {
+        lock (_inputLock)
+        {
+            if (_stopping || _failure is not null)
+            {
+                input.Fail(_failure ?? new ObjectDisposedException(nameof(RaftHost)));
+                return;
+            }
+
+            if (_inputs.Count >= _options.MaxQueuedInputs)
+            {
+                // Messages are dropped (Raft resends them); a proposal is refused with the reason.
+                proposal?.TrySetException(new InvalidOperationException($"The Raft host of node {NodeId} has {_inputs.Count} inputs queued, its limit; retry later."));
+                input.Fail(new InvalidOperationException("The Raft host is overloaded."));
+                return;
+            }
+
+            _inputs.Add(input);
+        }
+
+        _wake.Set();
+    }
+
+    private void Run()
+    {
+        var clock = Stopwatch.StartNew();
+        long ticksDone = 0;
+        var ticksPerInterval = _options.TickInterval.Ticks;
+        try
+        {
+            while (!_stopping)
+            {
+                var due = clock.Elapsed.Ticks / ticksPerInterval;
+                var untilTick = TimeSpan.FromTicks(((ticksDone + 1) * ticksPerInterval) - clock.Elapsed.Ticks);
+                if (!HasInputs() && !AnyReady() && untilTick > TimeSpan.Zero)
+                {
+                    _wake.WaitOne(untilTick);
+                    due = clock.Elapsed.Ticks / ticksPerInterval;
+                }
+
+                // After a long stall tick once, not in a burst: a burst would make every follower campaign at once.
+                ticksDone = Math.Max(ticksDone, due - 1);
+                for (; ticksDone < due; ticksDone++)
+                {
+                    foreach (var group in _groups.Values)
+                    {
+                        group.Node.Tick();
+                    }
+                }
+
+                HandleInputs();
+                RunRound();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or Cairn.Storage.CorruptionException or InvalidOperationException)
+        {
+            // Fail-stop: after a failed log write nothing this node would say could be trusted.
+            _failure = e;
+        }
+        finally
+        {
+            var reason = _failure ?? new ObjectDisposedException(nameof(RaftHost));
+            foreach (var group in _groups.Values)
+            {
+                group.FailPending(reason is ObjectDisposedException ? reason : new IOException($"The Raft host of node {NodeId} stopped: {reason.Message}", reason));
+            }
+        }
+    }
+
+    private bool HasInputs()
+    {
+        lock (_inputLock)
+        {
+            return _inputs.Count > 0;
+        }
+    }
+
+    private bool AnyReady()
+    {
+        foreach (var group in _groups.Values)
+        {
+            if (group.Node.HasReady)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void HandleInputs()
+    {
+        lock (_inputLock)
+        {
+            (_inputs, _draining) = (_draining, _inputs);
+        }
+
+        foreach (var input in _draining)
+        {
+            switch (input)
+            {
+                case Input.Inbound inbound:
+                    foreach (var (groupId, message) in inbound.Messages)
+                    {
+                        if (_groups.TryGetValue(groupId, out var group) && message.To == NodeId)
+                        {
+                            group.Node.Step(message);
+                        }
+                    }
+
+                    break;
+                case Input.Propose propose:
+                    Propose(propose);
+                    break;
+                case Input.Campaign campaign:
+                    if (_groups.TryGetValue(campaign.GroupId, out var campaigner))
+                    {
+                        campaigner.Node.Campaign();
+                    }
+
+                    break;
+                case Input.Status status:
+                    if (_groups.TryGetValue(status.GroupId, out var asked))
+                    {
+                        status.Done.TrySetResult(asked.Status);
+                    }
+                    else
+                    {
+                        status.Done.TrySetException(new KeyNotFoundException($"Node {NodeId} has no group {status.GroupId}."));
+                    }
+
+                    break;
+            }
+        }
+
+        _draining.Clear();
+    }
+
+    private void Propose(Input.Propose propose)
+    {
+        if (propose.Done.Task.IsCompleted)
+        {
+            return; // cancelled while queued
+        }
+
+        if (!_groups.TryGetValue(propose.GroupId, out var group))
+        {
+            propose.Done.TrySetException(new KeyNotFoundException($"Node {NodeId} has no group {propose.GroupId}."));
+            return;
+        }
+
+        if (group.Pending.Count >= _options.MaxPendingProposals)
+        {
+            propose.Done.TrySetException(new InvalidOperationException($"Group {group.Id} has {group.Pending.Count} proposals waiting to commit, its limit; retry later."));
+            return;
+        }
+
+        var result = group.Node.Propose(propose.Command);
+        if (!result.Accepted)
+        {
+            propose.Done.TrySetException(new NotLeaderException(group.Id, result.LeaderId));
+            return;
+        }
+
+        group.Pending[result.Index] = (result.Term, propose.Done);
+    }
+
+    /// <summary>One round: persist every group's ready with one fsync, then send, apply and advance.</summary>
+    private void RunRound()
+    {
+        List<(RaftGroup Group, Ready Ready)>? readies = null;
+        foreach (var group in _groups.Values)
+        {
+            if (!group.Node.HasReady)
+            {
+                continue;
+            }
+
+            var ready = group.Node.Ready();
+            group.Log.Append(ready.Entries);
+            if (ready.HardState is { } hardState)
+            {
+                group.Log.SetHardState(hardState);
+            }
+
+            (readies ??= []).Add((group, ready));
+        }
+
+        if (readies is null)
+        {
+            return;
+        }
+
+        _log.Commit(); // one fsync for every group's appends of this round, before any message promises them
+
+        Dictionary<ulong, List<GroupMessage>>? outgoing = null;
+        foreach (var (group, ready) in readies)
+        {
+            foreach (var message in ready.Messages)
+            {
+                outgoing ??= [];
+                if (!outgoing.TryGetValue(message.To, out var forPeer))
+                {
+                    outgoing[message.To] = forPeer = [];
+                }
+
+                forPeer.Add(new GroupMessage(group.Id, message));
+            }
+        }
+
+        if (outgoing is not null)
+        {
+            foreach (var (peer, messages) in outgoing)
+            {
+                _transport.Send(peer, messages);
+            }
+        }
+
+        foreach (var (group, ready) in readies)
+        {
+            group.Apply(ready.CommittedEntries);
+            group.Node.Advance(ready);
+        }
+    }
+
+    private abstract record Input
+    {
+        public virtual void Fail(Exception reason)
+        {
+        }
+
+        public sealed record Inbound(IReadOnlyList<GroupMessage> Messages) : Input;
+
+        public sealed record Propose(ulong GroupId, ReadOnlyMemory<byte> Command, TaskCompletionSource<byte[]?> Done) : Input
+        {
+            public override void Fail(Exception reason) => Done.TrySetException(reason);
+        }
+
+        public sealed record Campaign(ulong GroupId) : Input;
+
+        public sealed record Status(ulong GroupId, TaskCompletionSource<RaftGroupStatus> Done) : Input
+        {
+            public override void Fail(Exception reason) => Done.TrySetException(reason);
+        }
+    }
+}

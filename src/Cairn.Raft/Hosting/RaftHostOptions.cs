@@ -1,0 +1,26 @@
+namespace Cairn.Raft.Hosting;
+
+/// <summary>How a <see cref="RaftHost"/> runs its groups.</summary>
+public sealed record RaftHostOptions
+{
+    /// <summary>This node's id, the same in every group it belongs to.</summary>
+    public ulong NodeId { get; init; }
+
+    /// <summary>The length of one Raft tick. Default 100 ms (with <see cref="RaftConfig.ElectionTick"/> 10: a 1 s election timeout).</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Raft settings every group uses; <see cref="RaftConfig.Id"/> and <see cref="RaftConfig.Peers"/> are set per group.</summary>
+    public RaftConfig Raft { get; init; } = new();
+
+    /// <summary>Inbound messages and proposals waiting for the loop; beyond it messages are dropped and proposals refused. Default 100,000.</summary>
+    public int MaxQueuedInputs { get; init; } = 100_000;
+
+    /// <summary>Proposals of one group accepted but not yet applied; beyond it new ones are refused. Default 10,000.</summary>
+    public int MaxPendingProposals { get; init; } = 10_000;
+
+    /// <summary>The largest command accepted. Default 8 MiB.</summary>
+    public int MaxCommandBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Seeds the groups' election timeouts; null uses a random seed.</summary>
+    public int? Seed { get; init; }
+}

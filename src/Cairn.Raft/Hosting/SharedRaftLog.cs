@@ -1,0 +1,163 @@
+using Cairn.Storage;
+using Cairn.Storage.LogStore;
+
+namespace Cairn.Raft.Hosting;
+
+/// <summary>
+/// The Raft logs of every group on a node in one engine, so that one fsync covers a round of appends from many
+/// groups (the multi-raft group commit of design §2, after TiKV's raft-engine). It stores entries and hard states as
+/// keys of a <see cref="LogStore"/>: CRC32C-framed atomic batches, recovery that cuts a torn tail and refuses
+/// corruption, and compaction come from the engine. The host stages a round's appends (<see cref="GroupLog.Append"/>,
+/// <see cref="GroupLog.SetHardState"/>) and makes them durable together with <see cref="Commit"/>. Not thread-safe:
+/// one host thread uses it.
+/// </summary>
+public sealed class SharedRaftLog : IDisposable
+{
+    private readonly IKvEngine _engine;
+    private readonly Dictionary<ulong, GroupLog> _groups = [];
+    private WriteBatch _staged = new();
+
+    private SharedRaftLog(IKvEngine engine, long tailBytesPerGroup)
+    {
+        _engine = engine;
+        TailBytesPerGroup = tailBytesPerGroup;
+    }
+
+    /// <summary>How many bytes of recent entries each group keeps in memory for replication.</summary>
+    public long TailBytesPerGroup { get; }
+
+    /// <summary>How many rounds <see cref="Commit"/> has made durable (one fsync each).</summary>
+    public long Commits { get; private set; }
+
+    /// <summary>Opens (or creates) the shared log in <paramref name="directory"/>.</summary>
+    /// <param name="directory">Where the log's segment files live.</param>
+    /// <param name="engineOptions">Engine settings; the sync policy must make a write durable before it returns.</param>
+    /// <param name="tailBytesPerGroup">Recent entry bytes each group keeps in memory. Default 4 MiB.</param>
+    public static SharedRaftLog Open(string directory, LogStoreOptions? engineOptions = null, long tailBytesPerGroup = 4L * 1024 * 1024)
+    {
+        var options = engineOptions ?? new LogStoreOptions();
+        if (options.Sync is not (SyncPolicy.GroupCommit or SyncPolicy.Always))
+        {
+            throw new ArgumentException($"A Raft log must be durable before messages go out: sync must be GroupCommit or Always, not {options.Sync}.", nameof(engineOptions));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(tailBytesPerGroup, 0);
+        return new SharedRaftLog(LogStore.Open(directory, options), tailBytesPerGroup);
+    }
+
+    /// <summary>The ids of the groups that have stored anything, for a restarting host.</summary>
+    public IReadOnlyList<ulong> StoredGroups()
+    {
+        var groups = new SortedSet<ulong>();
+        foreach (var entry in _engine.ScanAll(KeyRange.Prefix("h"u8), keysOnly: true))
+        {
+            groups.Add(RaftLogKeys.GroupOf(entry.Key));
+        }
+
+        foreach (var entry in _engine.ScanAll(KeyRange.Prefix("c"u8), keysOnly: true))
+        {
+            groups.Add(RaftLogKeys.GroupOf(entry.Key));
+        }
+
+        // Groups with entries but no hard state yet: skip from one group's first entry key to the next group's.
+        var end = new byte[] { (byte)'e' + 1 };
+        var from = RaftLogKeys.Entry(0, 0);
+        while (true)
+        {
+            var page = _engine.Scan(KeyRange.Between(from, end), after: null, limit: 1, keysOnly: true);
+            if (page.Entries.Count == 0)
+            {
+                break;
+            }
+
+            var group = RaftLogKeys.GroupOf(page.Entries[0].Key);
+            groups.Add(group);
+            if (group == ulong.MaxValue)
+            {
+                break;
+            }
+
+            from = RaftLogKeys.Entry(group + 1, 0);
+        }
+
+        return [.. groups];
+    }
+
+    /// <summary>Opens one group's log, reading what it stored (nothing for a new group).</summary>
+    /// <exception cref="CorruptionException">The stored log has a gap or a malformed record.</exception>
+    public GroupLog OpenGroup(ulong groupId)
+    {
+        if (_groups.ContainsKey(groupId))
+        {
+            throw new InvalidOperationException($"Group {groupId} is already open.");
+        }
+
+        var hardState = _engine.Get(RaftLogKeys.HardState(groupId)) is { } hs ? RaftLogKeys.DecodeHardState(hs) : HardState.Empty;
+        var (compactedIndex, compactedTerm) = _engine.Get(RaftLogKeys.Compacted(groupId)) is { } c ? RaftLogKeys.DecodePair(c) : (0UL, 0UL);
+        var entries = new List<Entry>();
+        var expected = compactedIndex + 1;
+        var start = RaftLogKeys.Entry(groupId, compactedIndex + 1);
+        var end = RaftLogKeys.Entry(groupId, ulong.MaxValue);
+        foreach (var stored in _engine.ScanAll(KeyRange.Between(start, end)))
+        {
+            var index = RaftLogKeys.IndexOfEntryKey(stored.Key);
+            if (index != expected)
+            {
+                throw new CorruptionException($"The Raft log of group {groupId} has a gap: entry {index} follows {expected - 1}.");
+            }
+
+            entries.Add(RaftLogKeys.DecodeEntry(index, stored.Value!));
+            expected++;
+        }
+
+        var lastIndex = compactedIndex + (ulong)entries.Count;
+        if (hardState.Commit > lastIndex)
+        {
+            throw new CorruptionException($"Group {groupId}'s hard state commits {hardState.Commit} but its log ends at {lastIndex}.");
+        }
+
+        var log = new GroupLog(this, groupId, hardState, compactedIndex, compactedTerm, entries);
+        _groups.Add(groupId, log);
+        return log;
+    }
+
+    /// <summary>Whether anything is staged and not yet durable.</summary>
+    public bool HasStaged => _staged.Count > 0;
+
+    /// <summary>
+    /// Makes everything staged since the last commit durable in one write and one fsync, atomically: after a crash
+    /// either all of a round's appends and hard states are there or none are.
+    /// </summary>
+    public void Commit()
+    {
+        if (_staged.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _staged;
+        _staged = new WriteBatch();
+        _engine.Write(batch);
+        Commits++;
+        foreach (var group in _groups.Values)
+        {
+            group.TrimTail();
+        }
+    }
+
+    /// <summary>Flushes and closes the engine.</summary>
+    public void Dispose() => _engine.Dispose();
+
+    internal void Stage(ulong groupId, Entry entry) => _staged.Put(RaftLogKeys.Entry(groupId, entry.Index), RaftLogKeys.EncodeEntry(entry));
+
+    internal void StagePut(byte[] key, byte[] value) => _staged.Put(key, value);
+
+    internal void StageDelete(byte[] key) => _staged.Delete(key);
+
+    internal Entry ReadEntry(ulong groupId, ulong index)
+    {
+        var value = _engine.Get(RaftLogKeys.Entry(groupId, index))
+            ?? throw new CorruptionException($"Entry {index} of group {groupId} is missing from the Raft log.");
+        return RaftLogKeys.DecodeEntry(index, value);
+    }
+}
