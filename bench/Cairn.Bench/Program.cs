@@ -5,6 +5,7 @@ const string Usage = """
     usage: cairn-bench <command> [options]
     commands:
       storage    LogStore against FlatFs (puts, gets, scans, restart) and fio's sequential write bandwidth
+      put-load   replicated puts against etcd's HTTP gateway or a Cairn Raft register (bench/raft-vs-etcd.sh)
       micro      BenchmarkDotNet micro-benchmarks of the RESP hot path (parse, dispatch GET/SET) with allocations;
                  BenchmarkDotNet options follow, e.g. micro --filter '*Dispatch*' (default: --filter *)
     """;
@@ -18,6 +19,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
 switch (args[0])
 {
+    case "put-load":
+        return PutLoad.Run(args[1..]);
+
     case "micro":
         MicroBenchmarks.Run(args[1..]);
         return 0;
