@@ -16,7 +16,11 @@ internal static class ConnectionFactory
     public static async Task<RpcConnection> DialAsync(EndPoint endPoint, RpcOptions options, TlsChannel? tls, RpcRouter? router, string? expectedNodeId, ILogger logger, CancellationToken cancellationToken)
     {
         var peerName = endPoint.ToString() ?? "peer";
-        var socket = new Socket(endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A host name (DnsEndPoint) may resolve to IPv4 or IPv6: a dual-mode socket connects to either.
+        var socket = endPoint.AddressFamily == AddressFamily.Unspecified
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.NoDelay = true;
         Stream? stream = null;
         try
         {
@@ -129,6 +133,7 @@ internal static class ConnectionFactory
         }
 
         RpcLog.HandshakeFailed(logger, peerName, failure);
+        RpcMetrics.HandshakeFailures.Add(1);
         await stream.DisposeAsync();
         return null;
     }

@@ -160,6 +160,11 @@ internal sealed class RpcConnection
                 var error = cancellationToken.IsCancellationRequested
                     ? new RpcException(RpcStatus.Cancelled, $"call '{call.Method}' to {PeerName} was cancelled by the caller")
                     : new RpcException(RpcStatus.DeadlineExceeded, $"call '{call.Method}' to {PeerName} (node '{RemoteNodeId}') got no response within {timeout.TotalMilliseconds:0} ms");
+                if (error.Status == RpcStatus.DeadlineExceeded)
+                {
+                    RpcMetrics.DeadlinesExceeded.Add(1);
+                }
+
                 expired.Fail(error);
                 TrySend(Control(FrameType.Cancel, id, null));
             }
@@ -190,6 +195,7 @@ internal sealed class RpcConnection
             throw Unavailable();
         }
 
+        bool peerStalled;
         lock (_queueLock)
         {
             if (limited && _queuedFrames > 0 && (_queuedFrames >= _options.SendQueueLimit || _queuedBytes + frame.Length > _options.SendQueueLimitBytes))
@@ -201,6 +207,17 @@ internal sealed class RpcConnection
 
             _queuedFrames++;
             _queuedBytes += frame.Length;
+            // Answers and control frames skip the limit, but not without bound: a peer that keeps calling and never
+            // reads its answers would otherwise grow this queue forever.
+            peerStalled = _queuedFrames > 2L * _options.SendQueueLimit || _queuedBytes > 2 * _options.SendQueueLimitBytes;
+        }
+
+        if (peerStalled)
+        {
+            Dequeued(frame);
+            RpcLog.ProtocolViolation(_logger, PeerName, "the peer does not read what this node sends; twice the send queue limit is waiting");
+            Shutdown("the peer does not read what this node sends", tellPeer: false);
+            throw Unavailable();
         }
 
         if (!_sendQueue.Writer.TryWrite(frame))
@@ -261,6 +278,8 @@ internal sealed class RpcConnection
                     }
 
                     Dequeued(frame);
+                    RpcMetrics.FramesSent.Add(1);
+                    RpcMetrics.BytesSent.Add(frame.Length);
                 }
 
                 await WriteBatchAsync(batch);
@@ -320,6 +339,7 @@ internal sealed class RpcConnection
             if (IsOpen)
             {
                 RpcLog.ProtocolViolation(_logger, PeerName, e.Message);
+                RpcMetrics.ProtocolViolations.Add(1);
             }
 
             Shutdown(e.Message, tellPeer: true);
@@ -342,6 +362,8 @@ internal sealed class RpcConnection
 
     private async ValueTask DispatchAsync(IncomingFrame frame)
     {
+        RpcMetrics.FramesReceived.Add(1);
+        RpcMetrics.BytesReceived.Add(frame.Header.FrameLength);
         switch (frame.Type)
         {
             case FrameType.Request:

@@ -18,6 +18,7 @@ public sealed class RpcStreamWriter : IAsyncDisposable
     private long _firstGrant = -1;
     private long _sent;
     private long _maxOutstanding;
+    private long _creditWaits;
     private volatile RpcException? _failure;
     private bool _finished;
 
@@ -40,6 +41,9 @@ public sealed class RpcStreamWriter : IAsyncDisposable
     /// <summary>The most bytes ever sent and not yet consumed by the receiver, beyond its first window's credit (for tests).</summary>
     internal long MaxOutstandingBytes => Interlocked.Read(ref _maxOutstanding);
 
+    /// <summary>How many times a write had to wait for the receiver's credit (for tests: proof of back-pressure).</summary>
+    internal long CreditWaits => Interlocked.Read(ref _creditWaits);
+
     internal void Attach(PendingCall call) => _call = call;
 
     /// <summary>Sends <paramref name="data"/>, split into chunks, waiting for credit as needed. The caller may reuse the buffer when this returns.</summary>
@@ -53,6 +57,7 @@ public sealed class RpcStreamWriter : IAsyncDisposable
             while (Interlocked.Read(ref _credit) < piece.Length)
             {
                 ThrowIfFailed();
+                Interlocked.Increment(ref _creditWaits);
                 await _creditArrived.WaitAsync(cancellationToken);
             }
 
