@@ -60,6 +60,14 @@ public sealed class RpcOptions
     /// <summary>The longest delay between reconnect attempts (default 5 s).</summary>
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often a connection proves it is alive (default 5 s): each side sends a Ping when it has sent nothing for
+    /// this long, and closes the connection when it has received nothing for three intervals. This catches peers
+    /// that vanished without a FIN or RST (power loss, a partition), which TCP alone notices only after minutes.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>TLS settings; null runs plain TCP (the handshake still authenticates both sides).</summary>
     public RpcTlsOptions? Tls { get; init; }
 
@@ -88,6 +96,11 @@ public sealed class RpcOptions
         if (StreamChunkBytes > StreamWindowBytes || StreamChunkBytes > MaxPayloadBytes)
         {
             throw new ArgumentException("RpcOptions.StreamChunkBytes must not exceed StreamWindowBytes or MaxPayloadBytes.");
+        }
+
+        if (KeepAliveInterval <= TimeSpan.Zero && KeepAliveInterval != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException("RpcOptions.KeepAliveInterval must be positive, or Timeout.InfiniteTimeSpan to turn keepalive off.");
         }
 
         Tls?.Validate();

@@ -41,6 +41,11 @@ public sealed class RpcPeer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(remote);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.Tls is { HasClientTrust: false })
+        {
+            throw new ArgumentException("RpcOptions.Tls is set but names no trust anchor for servers (CaCertificate, CaCertificatePath or ServerCertificateSha256).", nameof(options));
+        }
+
         RemoteEndPoint = remote;
         _options = options;
         _logger = logger ?? NullLogger.Instance;

@@ -38,6 +38,11 @@ public sealed class RpcServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(router);
         options.Validate();
+        if (options.Tls is { HasServerCertificate: false })
+        {
+            throw new ArgumentException("RpcOptions.Tls is set but names no server certificate (ServerCertificate or CertificatePath).", nameof(options));
+        }
+
         _options = options;
         _router = router;
         _logger = logger ?? NullLogger.Instance;

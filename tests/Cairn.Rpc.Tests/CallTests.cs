@@ -43,7 +43,9 @@ public sealed class CallTests
             await Task.Yield();
             return new RpcReply(new Int64Value { Value = n * n });
         });
-        await using var server = TestCluster.StartServer(router);
+        // Room for every call at once: this test is about multiplexing, not the concurrency limit.
+        var serverOptions = new RpcOptions { NodeId = "server", ClusterSecret = TestCluster.Secret, MaxConcurrentCalls = 2000 };
+        await using var server = TestCluster.StartServer(router, serverOptions);
         await using var peer = TestCluster.PeerOf(server);
 
         var calls = Enumerable.Range(0, 2000).Select(i => peer.CallAsync("square", new Int64Value { Value = i }, Int64Value.Parser)).ToArray();
@@ -55,6 +57,31 @@ public sealed class CallTests
         }
 
         Assert.Equal(1, server.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task Calls_beyond_the_servers_concurrency_limit_are_refused_as_resource_exhausted()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = 0;
+        var router = new RpcRouter().MapCall("hold", async (_, cancellationToken) =>
+        {
+            Interlocked.Increment(ref running);
+            await release.Task.WaitAsync(cancellationToken);
+            return RpcReply.Empty;
+        });
+        var serverOptions = new RpcOptions { NodeId = "server", ClusterSecret = TestCluster.Secret, MaxConcurrentCalls = 4 };
+        await using var server = TestCluster.StartServer(router, serverOptions);
+        await using var peer = TestCluster.PeerOf(server);
+        var held = Enumerable.Range(0, 4).Select(_ => peer.CallAsync("hold")).ToArray();
+        await Poll.UntilAsync(() => Volatile.Read(ref running) == 4, "four calls to be running");
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => peer.CallAsync("hold"));
+        release.SetResult();
+        await Task.WhenAll(held);
+
+        Assert.Equal(RpcStatus.ResourceExhausted, refused.Status);
+        Assert.Contains("limit of 4 calls", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

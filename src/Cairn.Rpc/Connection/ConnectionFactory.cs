@@ -127,8 +127,9 @@ internal static class ConnectionFactory
         {
             failure = $"no handshake within {options.HandshakeTimeout.TotalMilliseconds:0} ms";
         }
-        catch (Exception e) when (e is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e)
         {
+            // TLS failures, resets, and anything unforeseen: this connection is refused, the server keeps running.
             failure = $"{e.GetType().Name}: {e.Message}";
         }
 

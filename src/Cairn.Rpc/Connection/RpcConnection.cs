@@ -37,6 +37,8 @@ internal sealed class RpcConnection
     private long _queuedBytes;
     private long _nextId;
     private int _shutdown;
+    private long _lastReceivedTicks = Environment.TickCount64;
+    private long _lastSentTicks = Environment.TickCount64;
     private string _closeReason = "open";
     private Task _receiveLoop = Task.CompletedTask;
     private Task _sendLoop = Task.CompletedTask;
@@ -74,6 +76,10 @@ internal sealed class RpcConnection
     {
         _receiveLoop = Task.Run(ReceiveLoopAsync);
         _sendLoop = Task.Run(SendLoopAsync);
+        if (_options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
+        {
+            _ = Task.Run(KeepAliveLoopAsync);
+        }
     }
 
     /// <summary>Sends a request and waits for its response until <paramref name="timeout"/> passes.</summary>
@@ -82,7 +88,8 @@ internal sealed class RpcConnection
         var id = (ulong)Interlocked.Increment(ref _nextId);
         var frame = OutgoingFrame.Create(FrameType.Request, id, Header(method, body, timeout), payload, _options.MaxMessageBytes, _options.MaxPayloadBytes);
         var call = new PendingCall(method);
-        return await StartCallAsync(id, call, frame, timeout, cancellationToken);
+        Register(id, call, frame);
+        return await AwaitResponseAsync(id, call, timeout, cancellationToken);
     }
 
     /// <summary>Queues a one-way message; returns once it is queued, not delivered.</summary>
@@ -100,7 +107,9 @@ internal sealed class RpcConnection
         var writer = new RpcStreamWriter(this, id, method, _options.StreamChunkBytes);
         var call = new PendingCall(method, writer);
         writer.Attach(call);
-        _ = StartCallAsync(id, call, frame, timeout, CancellationToken.None);
+        Register(id, call, frame);
+        // The writer observes the answer itself (CompleteAsync, or failing writes); this task only applies the deadline.
+        _ = AwaitResponseAsync(id, call, timeout, CancellationToken.None).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         return writer;
     }
 
@@ -127,17 +136,17 @@ internal sealed class RpcConnection
         return Closed;
     }
 
-    private async Task<RpcResponse> StartCallAsync(ulong id, PendingCall call, OutgoingFrame frame, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Registers a call so its answer can find it, then queues its first frame (throwing when the queue is full).</summary>
+    private void Register(ulong id, PendingCall call, OutgoingFrame frame)
     {
         _pending[id] = call;
         try
         {
             Enqueue(frame, limited: true);
         }
-        catch (Exception e)
+        catch
         {
             _pending.TryRemove(id, out _);
-            call.Fail(e as RpcException ?? new RpcException(RpcStatus.Unavailable, e.Message, e));
             throw;
         }
 
@@ -146,7 +155,10 @@ internal sealed class RpcConnection
             // Closed between the check in Enqueue and registering the call: nobody else will fail it.
             call.Fail(Unavailable());
         }
+    }
 
+    private async Task<RpcResponse> AwaitResponseAsync(ulong id, PendingCall call, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout != Timeout.InfiniteTimeSpan)
         {
@@ -284,11 +296,18 @@ internal sealed class RpcConnection
 
                 await WriteBatchAsync(batch);
                 await _stream.FlushAsync();
+                Volatile.Write(ref _lastSentTicks, Environment.TickCount64);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             Shutdown($"send failed: {e.Message}", tellPeer: false);
+        }
+        catch (Exception e)
+        {
+            // A bug here must cost this connection only, never the process.
+            RpcLog.Unexpected(_logger, e, PeerName);
+            Shutdown($"internal error while sending: {e.Message}", tellPeer: false);
         }
     }
 
@@ -310,6 +329,8 @@ internal sealed class RpcConnection
             {
                 var result = await reader.ReadAsync();
                 var buffer = result.Buffer;
+                // Any bytes count as a sign of life, so a large frame still arriving does not look like silence.
+                Volatile.Write(ref _lastReceivedTicks, Environment.TickCount64);
                 try
                 {
                     while (_decoder.TryRead(ref buffer, out var frame))
@@ -409,6 +430,8 @@ internal sealed class RpcConnection
                 }
 
                 break;
+            case FrameType.Ping:
+                break;
             case FrameType.Close:
                 var reason = frame.Parse(Close.Parser).Reason;
                 RpcLog.Disconnected(_logger, PeerName, $"the peer closed it: {reason}");
@@ -416,6 +439,38 @@ internal sealed class RpcConnection
                 break;
             default:
                 throw new FrameFormatException($"unexpected {frame.Type} frame after the handshake");
+        }
+    }
+
+    private async Task KeepAliveLoopAsync()
+    {
+        var interval = _options.KeepAliveInterval;
+        var silenceLimit = (long)(interval.TotalMilliseconds * 3);
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token))
+            {
+                var now = Environment.TickCount64;
+                var silent = now - Volatile.Read(ref _lastReceivedTicks);
+                if (silent > silenceLimit)
+                {
+                    var reason = $"nothing received for {silent} ms (keepalive allows {silenceLimit} ms): the peer is gone or stalled";
+                    RpcLog.ProtocolViolation(_logger, PeerName, reason);
+                    Shutdown(reason, tellPeer: true);
+                    return;
+                }
+
+                // Half an interval, not a whole one: ticks and sends drift, and a ping every other tick would leave
+                // the peer only one interval of slack before its three-interval limit.
+                if (now - Volatile.Read(ref _lastSentTicks) >= interval.TotalMilliseconds / 2)
+                {
+                    TrySend(Control(FrameType.Ping, 0, null));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -428,7 +483,7 @@ internal sealed class RpcConnection
 
         if (_serving.Count >= _options.MaxConcurrentCalls)
         {
-            Respond(frame.Id, RpcStatus.ResourceExhausted, $"{RemoteNodeId} is running its limit of {_options.MaxConcurrentCalls} calls from this node; retry later", null);
+            Respond(frame.Id, RpcStatus.ResourceExhausted, $"node '{_options.NodeId}' is already running its limit of {_options.MaxConcurrentCalls} calls from node '{RemoteNodeId}'; retry later", null);
             return;
         }
 

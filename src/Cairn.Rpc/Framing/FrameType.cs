@@ -20,4 +20,5 @@ internal enum FrameType : byte
     StreamCredit = 23,
 
     Close = 30,
+    Ping = 31,
 }
