@@ -15,7 +15,7 @@ namespace Cairn.Rpc;
 /// own deadline. Calls in flight when a connection drops fail with <see cref="RpcStatus.Unavailable"/> and are not
 /// retried: only the caller knows whether a call is safe to repeat.
 /// </summary>
-public sealed class RpcPeer : IAsyncDisposable
+public sealed class RpcPeer : IRpcChannel, IAsyncDisposable
 {
     private readonly RpcOptions _options;
     private readonly ILogger _logger;

@@ -24,6 +24,7 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TlsChannel? _tls;
     private readonly ConcurrentDictionary<RpcConnection, byte> _connections = new();
+    private readonly ConcurrentDictionary<string, RpcConnection> _byNode = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private int _handshaking;
     private Socket? _listener;
@@ -56,6 +57,22 @@ public sealed class RpcServer : IAsyncDisposable
     public int ConnectionCount => _connections.Count;
 
     internal IEnumerable<RpcConnection> Connections => _connections.Keys;
+
+    /// <summary>
+    /// A channel for calling <paramref name="nodeId"/> back over the connection it dialed to this server, so the two
+    /// nodes share one connection. False when that node has no open connection here; then dial it, or wait for it.
+    /// </summary>
+    public bool TryGetChannel(string nodeId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IRpcChannel? channel)
+    {
+        if (_byNode.TryGetValue(nodeId, out var connection) && connection.IsOpen)
+        {
+            channel = new AcceptedChannel(connection, _options);
+            return true;
+        }
+
+        channel = null;
+        return false;
+    }
 
     /// <summary>Binds <paramref name="endPoint"/> and starts accepting.</summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
@@ -157,6 +174,8 @@ public sealed class RpcServer : IAsyncDisposable
         }
 
         _connections[connection] = 0;
+        // The newest connection from a node wins: an older one is a leftover the node has given up on.
+        _byNode[connection.RemoteNodeId] = connection;
         if (_stopping.IsCancellationRequested)
         {
             await connection.CloseAsync("the server is shutting down");
@@ -164,5 +183,6 @@ public sealed class RpcServer : IAsyncDisposable
 
         await connection.Closed;
         _connections.TryRemove(connection, out _);
+        _byNode.TryRemove(new KeyValuePair<string, RpcConnection>(connection.RemoteNodeId, connection));
     }
 }
