@@ -139,6 +139,7 @@ public sealed class RpcPeer : IRpcChannel, IAsyncDisposable
 
     private async Task<RpcConnection> ConnectWithinAsync(string method, TimeSpan budget, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(budget);
         try

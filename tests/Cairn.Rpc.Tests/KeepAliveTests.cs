@@ -29,13 +29,14 @@ public sealed class KeepAliveTests
     {
         // A wider interval than the silent case: the machine is shared with parallel tests, and a late tick must
         // not look like a dead peer.
-        await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), Fast("server", 200));
-        await using var peer = TestCluster.PeerOf(server, Fast("client", 200));
+        await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), Fast("server", 500));
+        await using var peer = TestCluster.PeerOf(server, Fast("client", 500));
         await peer.ConnectAsync();
         var connection = peer.Connection;
 
-        // Five keepalive intervals with no traffic from either application: this asserts that nothing happens.
-        await Task.Delay(1000);
+        // Longer than the 1.5 s silence limit, with no traffic from either application: without pings the
+        // connection would be dropped. This asserts that nothing happens, so it has to wait.
+        await Task.Delay(2000);
 
         Assert.True(peer.IsConnected);
         Assert.Same(connection, peer.Connection);

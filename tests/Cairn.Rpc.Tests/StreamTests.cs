@@ -110,6 +110,25 @@ public sealed class StreamTests
     }
 
     [Fact]
+    public async Task Stream_to_a_method_with_no_stream_handler_fails_the_sender()
+    {
+        await using var server = TestCluster.StartServer(TestCluster.EchoRouter());
+        await using var peer = TestCluster.PeerOf(server);
+        await using var writer = await peer.OpenStreamAsync("echo");
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                await writer.WriteAsync(new byte[256 << 10]);
+            }
+        });
+
+        Assert.Equal(RpcStatus.UnknownMethod, error.Status);
+        Assert.Contains("no stream handler for 'echo'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sender_abort_reaches_the_receiver_as_aborted()
     {
         var outcome = new TaskCompletionSource<RpcStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
