@@ -22,7 +22,10 @@ public interface IRpcChannel
     /// <exception cref="LimitExceededException">The message or payload is above this node's limits.</exception>
     Task<RpcResponse> CallAsync(string method, IMessage? request = null, ReadOnlyMemory<byte> payload = default, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Queues a one-way message; messages arrive in the order sent while the connection lasts.</summary>
+    /// <summary>
+    /// Queues a one-way message; messages arrive in the order sent while the connection lasts. The payload is written
+    /// from the caller's memory after this returns, so it must not change afterwards.
+    /// </summary>
     /// <exception cref="RpcException"><see cref="RpcStatus.ResourceExhausted"/> when the send queue is full; <see cref="RpcStatus.Unavailable"/> when the node cannot be reached.</exception>
     Task SendAsync(string method, IMessage? message = null, ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default);
 

@@ -105,7 +105,8 @@ public sealed class RpcPeer : IRpcChannel, IAsyncDisposable
 
     /// <summary>
     /// Sends a one-way message: returns once it is queued for sending, with no answer and no delivery guarantee.
-    /// Messages to one peer arrive in the order sent while the connection lasts.
+    /// Messages to one peer arrive in the order sent while the connection lasts. The payload is written from the
+    /// caller's memory after this returns, so it must not change afterwards.
     /// </summary>
     /// <exception cref="RpcException"><see cref="RpcStatus.ResourceExhausted"/> when the send queue is full; <see cref="RpcStatus.Unavailable"/> when the peer cannot be reached.</exception>
     public async Task SendAsync(string method, IMessage? message = null, ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)

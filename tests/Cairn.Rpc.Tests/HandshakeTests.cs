@@ -60,6 +60,18 @@ public sealed class HandshakeTests
     }
 
     [Fact]
+    public async Task Node_claiming_the_servers_own_id_is_refused()
+    {
+        await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), TestCluster.Options("meta-1"));
+        await using var twin = TestCluster.PeerOf(server, TestCluster.Options("meta-1"));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => twin.ConnectAsync());
+
+        Assert.Equal(RpcStatus.Unauthenticated, error.Status);
+        Assert.Contains("node ids must be unique", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Silent_connection_is_dropped_after_the_handshake_timeout()
     {
         var log = new CollectingLogger();

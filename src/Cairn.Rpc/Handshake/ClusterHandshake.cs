@@ -87,6 +87,12 @@ internal static class ClusterHandshake
             throw new FrameFormatException("handshake hello has a malformed nonce or node id");
         }
 
+        if (hello.NodeId == options.NodeId)
+        {
+            // Two nodes configured with one id would corrupt every routing table that keys on it.
+            await RejectAsync(stream, $"the dialing node claims this node's own id '{hello.NodeId}'; node ids must be unique", cancellationToken);
+        }
+
         var acceptorNonce = RandomNumberGenerator.GetBytes(NonceBytes);
         await WriteAsync(stream, FrameType.Challenge, new Challenge { NodeId = options.NodeId, Nonce = ByteString.CopyFrom(acceptorNonce) }, cancellationToken);
 
