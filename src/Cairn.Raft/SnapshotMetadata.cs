@@ -2,7 +2,7 @@ namespace Cairn.Raft;
 
 /// <summary>
 /// What a snapshot covers: every entry up to <see cref="Index"/> (whose term is <see cref="Term"/>) applied, and the
-/// membership in effect at that point. The snapshot's bytes are the host's business (see <c>Storage.SnapshotStore</c>).
+/// membership in effect at that point. The snapshot's bytes are the host's business (see <see cref="Storage.SnapshotStore"/>).
 /// </summary>
 /// <param name="Index">The last log index the snapshot covers; 0 for "no snapshot".</param>
 /// <param name="Term">The term of the entry at <paramref name="Index"/>.</param>
