@@ -38,4 +38,16 @@ public sealed record Message
 
     /// <summary>For a rejected append: the follower's best guess of where the logs may match (fast backup).</summary>
     public ulong RejectHint { get; init; }
+
+    /// <summary>For <see cref="MessageType.Snapshot"/>: the snapshot to install (its bytes travel beside the message).</summary>
+    public SnapshotMetadata? Snapshot { get; init; }
+
+    /// <summary>
+    /// For reads: the caller's context (<see cref="MessageType.ReadIndex"/> and its response), or the read round a
+    /// heartbeat confirms (echoed by its response).
+    /// </summary>
+    public ReadOnlyMemory<byte> Context { get; init; }
+
+    /// <summary>For a <see cref="MessageType.Vote"/>: the candidate campaigns because the leader handed over, so the leader lease does not apply.</summary>
+    public bool LeaderTransfer { get; init; }
 }

@@ -25,20 +25,44 @@ internal sealed class Progress
 
     public Inflights Inflights { get; }
 
-    public bool IsPaused => State == ProgressState.Probe ? ProbeSent : Inflights.Full;
+    /// <summary>In the snapshot state: the index of the snapshot sent, which the follower must install first.</summary>
+    public ulong PendingSnapshot { get; private set; }
+
+    public bool IsPaused => State switch
+    {
+        ProgressState.Probe => ProbeSent,
+        ProgressState.Replicate => Inflights.Full,
+        _ => true,
+    };
 
     public void BecomeProbe()
     {
+        // After a snapshot the follower holds at least the snapshot (if it installed it): probe right after it.
+        Next = State == ProgressState.Snapshot ? Math.Max(Match + 1, PendingSnapshot + 1) : Match + 1;
         State = ProgressState.Probe;
-        Next = Match + 1;
+        PendingSnapshot = 0;
         ProbeSent = false;
         Inflights.Reset();
     }
+
+    /// <summary>The follower needs compacted entries: a snapshot at <paramref name="index"/> was sent; wait for it.</summary>
+    public void BecomeSnapshot(ulong index)
+    {
+        State = ProgressState.Snapshot;
+        PendingSnapshot = index;
+        Next = index + 1;
+        ProbeSent = false;
+        Inflights.Reset();
+    }
+
+    /// <summary>The host could not deliver the snapshot: forget it, so the next probe decides afresh.</summary>
+    public void SnapshotFailed() => PendingSnapshot = 0;
 
     public void BecomeReplicate()
     {
         State = ProgressState.Replicate;
         Next = Match + 1;
+        PendingSnapshot = 0;
         ProbeSent = false;
         Inflights.Reset();
     }
@@ -64,6 +88,11 @@ internal sealed class Progress
     /// </summary>
     public bool MaybeDecrTo(ulong rejected, ulong matchHint)
     {
+        if (State == ProgressState.Snapshot)
+        {
+            return false; // an answer to an append sent before the snapshot
+        }
+
         if (State == ProgressState.Replicate)
         {
             if (rejected <= Match)

@@ -8,4 +8,7 @@ internal enum ProgressState
 
     /// <summary>The logs match up to <see cref="Progress.Match"/>: stream appends, up to the inflight window.</summary>
     Replicate = 1,
+
+    /// <summary>The follower needs entries the leader compacted: a snapshot was sent; wait until it is installed.</summary>
+    Snapshot = 2,
 }

@@ -7,7 +7,13 @@ namespace Cairn.Raft;
 /// <param name="LeaderId">The leader this node knows of (itself when accepted), or 0 if it knows none.</param>
 public readonly record struct ProposeResult(bool Accepted, ulong Index, ulong Term, ulong LeaderId)
 {
+    /// <summary>Why the proposal was not appended (<see cref="ProposeRefusal.None"/> when accepted).</summary>
+    public ProposeRefusal Refusal { get; init; }
+
     /// <summary>The proposal was refused because this node is not the leader.</summary>
     /// <param name="leaderId">The leader this node knows of, or 0.</param>
-    public static ProposeResult NotLeader(ulong leaderId) => new(false, 0, 0, leaderId);
+    public static ProposeResult NotLeader(ulong leaderId) => new(false, 0, 0, leaderId) { Refusal = ProposeRefusal.NotLeader };
+
+    /// <summary>The leader refused the proposal, for <paramref name="refusal"/>.</summary>
+    internal static ProposeResult Refused(ulong leaderId, ProposeRefusal refusal) => new(false, 0, 0, leaderId) { Refusal = refusal };
 }

@@ -9,8 +9,25 @@ public sealed record RaftConfig
     /// <summary>This node's id; never 0 (0 means "none").</summary>
     public ulong Id { get; init; }
 
-    /// <summary>The ids of all voters, this node included.</summary>
+    /// <summary>
+    /// The group's bootstrap voters: the membership before index 1, the same on every node of the group. The
+    /// membership in force comes from the log after that (see <see cref="RawNode.ConfState"/>) or from a snapshot.
+    /// A node added later is created with the same bootstrap voters, which need not include it: it is not a member,
+    /// and never campaigns, until the leader's log or snapshot makes it one.
+    /// </summary>
     public IReadOnlyList<ulong> Peers { get; init; } = [];
+
+    /// <summary>
+    /// The last index the host's state machine has applied (what it restored, plus what it applied since), so a
+    /// restarted node does not hand out entries again from index 1. At least the stored snapshot's index is assumed.
+    /// </summary>
+    public ulong Applied { get; init; }
+
+    /// <summary>Whether a follower refuses proposals instead of forwarding them to the leader it knows.</summary>
+    public bool DisableProposalForwarding { get; init; }
+
+    /// <summary>How the leader confirms its leadership for <see cref="RawNode.ReadIndex"/>.</summary>
+    public ReadOnlyOption ReadOnlyOption { get; init; } = ReadOnlyOption.Safe;
 
     /// <summary>Ticks a follower waits without hearing from a leader before it campaigns (randomized in [n, 2n)).</summary>
     public int ElectionTick { get; init; } = 10;
@@ -53,9 +70,9 @@ public sealed record RaftConfig
             throw new ArgumentException("Peer ids must be distinct.");
         }
 
-        if (!Peers.Contains(Id))
+        if (ReadOnlyOption == ReadOnlyOption.LeaseBased && !CheckQuorum)
         {
-            throw new ArgumentException($"The peers must include this node ({Id}).");
+            throw new ArgumentException("Lease-based reads need check-quorum: without it a deposed leader would not know its lease ended.");
         }
 
         if (HeartbeatTick <= 0)

@@ -9,14 +9,39 @@ internal sealed class RaftLog
     private readonly IRaftStorage _storage;
     private readonly UnstableLog _unstable;
 
-    public RaftLog(IRaftStorage storage)
+    public RaftLog(IRaftStorage storage, ConfState? bootstrap = null, ulong applied = 0)
     {
         _storage = storage;
         _unstable = new UnstableLog(storage.LastIndex + 1);
-        Committed = storage.HardState.Commit;
+        var snapshot = storage.Snapshot;
+        Committed = Math.Max(storage.HardState.Commit, snapshot.Index);
         if (Committed > storage.LastIndex)
         {
             throw new InvalidOperationException($"Stored commit {Committed} is beyond the stored last index {storage.LastIndex}.");
+        }
+
+        // A restarted host's state machine already holds what it applied (at least the snapshot it restored).
+        Applied = Math.Max(applied, snapshot.Index);
+        if (Applied > Committed)
+        {
+            throw new ArgumentException($"The applied index {Applied} is beyond the commit index {Committed}.", nameof(applied));
+        }
+
+        if (Applied + 1 < storage.FirstIndex)
+        {
+            throw new ArgumentException(
+                $"Entries from the applied index {Applied} on are compacted (the log starts at {storage.FirstIndex}): restore the state machine from the snapshot first.",
+                nameof(applied));
+        }
+
+        Membership = snapshot.IsEmpty ? new MembershipLog(0, bootstrap ?? ConfState.Empty) : new MembershipLog(snapshot.Index, snapshot.ConfState);
+        var from = Math.Max(storage.FirstIndex, Membership.CurrentIndex + 1);
+        if (from <= storage.LastIndex)
+        {
+            foreach (var entry in storage.Entries(from, storage.LastIndex + 1))
+            {
+                Membership.Add(entry);
+            }
         }
     }
 
@@ -24,9 +49,22 @@ internal sealed class RaftLog
 
     public ulong Applied { get; private set; }
 
+    /// <summary>The memberships this log defines; the newest is in force.</summary>
+    public MembershipLog Membership { get; }
+
+    /// <summary>A leader's snapshot this node installed and the host has not persisted yet.</summary>
+    public SnapshotMetadata? PendingSnapshot { get; private set; }
+
+    /// <summary>The newest snapshot: the pending one, else the stored one.</summary>
+    public SnapshotMetadata Snapshot => PendingSnapshot ?? _storage.Snapshot;
+
+    /// <summary>The first index whose entry this log can still produce; earlier ones are in a snapshot.</summary>
+    public ulong FirstIndex => PendingSnapshot is { } pending ? pending.Index + 1 : _storage.FirstIndex;
+
     public IReadOnlyList<Entry> UnstableEntries => _unstable.Entries;
 
-    public ulong LastIndex => _unstable.TryLastIndex(out var index) ? index : _storage.LastIndex;
+    public ulong LastIndex =>
+        _unstable.TryLastIndex(out var index) ? index : PendingSnapshot is { } pending ? pending.Index : _storage.LastIndex;
 
     public ulong LastTerm => Term(LastIndex);
 
@@ -37,8 +75,15 @@ internal sealed class RaftLog
             return true;
         }
 
-        // Stable entries at or after the unstable offset are shadowed (being replaced).
-        if (index < _unstable.Offset && index <= _storage.LastIndex)
+        if (PendingSnapshot is { } pending)
+        {
+            // An installed snapshot shadows all of stable storage until the host persists it.
+            term = index == pending.Index ? pending.Term : 0;
+            return index == pending.Index;
+        }
+
+        // Stable entries at or after the unstable offset are shadowed (being replaced); compacted ones are gone.
+        if (index < _unstable.Offset && index <= _storage.LastIndex && index + 1 >= _storage.FirstIndex)
         {
             term = _storage.Term(index);
             return true;
@@ -113,7 +158,11 @@ internal sealed class RaftLog
 
         for (; index > 0; index--)
         {
-            var ours = Term(index);
+            if (!TryTerm(index, out var ours))
+            {
+                return (index, 0); // compacted: the leader probes from here and finds a snapshot is needed
+            }
+
             if (ours <= term)
             {
                 return (index, ours);
@@ -143,6 +192,7 @@ internal sealed class RaftLog
         }
 
         _unstable.TruncateAndAppend(entries);
+        Membership.Appended(entries);
         return LastIndex;
     }
 
@@ -150,14 +200,14 @@ internal sealed class RaftLog
     public IReadOnlyList<Entry> EntriesFrom(ulong low, long maxBytes)
     {
         var last = LastIndex;
-        if (low == 0 || low > last + 1)
+        if (low < FirstIndex || low > last + 1)
         {
             throw new InvalidOperationException($"Cannot read entries from {low} (last index {last}).");
         }
 
         var result = new List<Entry>();
         long bytes = 0;
-        var stableEnd = Math.Min(_unstable.Offset, _storage.LastIndex + 1);
+        var stableEnd = PendingSnapshot is null ? Math.Min(_unstable.Offset, _storage.LastIndex + 1) : 0;
         IEnumerable<Entry> source = low < stableEnd
             ? _storage.Entries(low, stableEnd).Concat(_unstable.Slice(_unstable.Offset, last + 1))
             : _unstable.Slice(low, last + 1);
@@ -202,10 +252,11 @@ internal sealed class RaftLog
         return false;
     }
 
-    public bool HasNextCommittedEntries => Committed > Applied;
+    // Nothing is applied while an installed snapshot waits to be persisted: the state machine restores it first.
+    public bool HasNextCommittedEntries => PendingSnapshot is null && Committed > Applied;
 
     public IReadOnlyList<Entry> NextCommittedEntries() =>
-        Committed > Applied ? EntriesFrom(Applied + 1, long.MaxValue).Take((int)(Committed - Applied)).ToList() : [];
+        HasNextCommittedEntries ? EntriesFrom(Applied + 1, long.MaxValue).Take((int)(Committed - Applied)).ToList() : [];
 
     public void AppliedTo(ulong index)
     {
@@ -218,4 +269,32 @@ internal sealed class RaftLog
     }
 
     public void StableTo(ulong index, ulong term) => _unstable.StableTo(index, term);
+
+    /// <summary>
+    /// Replaces the log with a leader's snapshot this log does not match: everything before it is dropped, the commit
+    /// index moves to it, and its membership becomes the base. The host persists it from the next Ready.
+    /// </summary>
+    public void Restore(SnapshotMetadata snapshot)
+    {
+        if (snapshot.Index <= Committed)
+        {
+            throw new InvalidOperationException($"Snapshot at {snapshot.Index} is not beyond the commit index {Committed}.");
+        }
+
+        PendingSnapshot = snapshot;
+        _unstable.Restore(snapshot.Index + 1);
+        Committed = snapshot.Index;
+        Membership.Reset(snapshot.Index, snapshot.ConfState);
+    }
+
+    /// <summary>The host persisted the snapshot at <paramref name="index"/> and restored the state machine from it.</summary>
+    public void SnapshotStableTo(ulong index)
+    {
+        if (PendingSnapshot is { } pending && pending.Index == index)
+        {
+            PendingSnapshot = null;
+        }
+
+        Applied = Math.Max(Applied, index);
+    }
 }

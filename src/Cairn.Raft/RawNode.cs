@@ -6,6 +6,11 @@ namespace Cairn.Raft;
 /// host must do comes out of <see cref="Ready()"/>. No threads, no clock, no I/O; randomness only from the injected
 /// <see cref="Random"/>. Not thread-safe: the host calls it from one thread at a time.
 /// </summary>
+/// <remarks>
+/// Membership changes are single-server and take effect when appended (docs/decisions/0010-raft-membership.md);
+/// snapshots travel as metadata with their bytes streamed by the host, and reads are confirmed by a heartbeat round
+/// or the leader lease (docs/decisions/0011-raft-snapshots-and-reads.md).
+/// </remarks>
 public sealed class RawNode
 {
     /// <summary>The id meaning "no node".</summary>
@@ -16,7 +21,14 @@ public sealed class RawNode
     private readonly Random _random;
     private readonly Dictionary<ulong, Progress> _progress = [];
     private readonly Dictionary<ulong, bool> _votes = [];
+    private readonly ReadIndexQueue _reads = new();
+
+    // Reads that arrived before this leader committed an entry of its term: its commit index may still be stale.
+    private readonly List<(ReadOnlyMemory<byte> Context, ulong From)> _readsAwaitingCommit = [];
     private List<Message> _messages = [];
+    private List<ReadState> _readStates = [];
+    private ConfState _tracked;
+    private ulong _pendingConfIndex;
     private HardState _previousHardState;
     private bool _awaitingAdvance;
     private int _electionElapsed;
@@ -35,13 +47,9 @@ public sealed class RawNode
         config.Validate();
         _config = config;
         _random = random;
-        _log = new RaftLog(storage);
+        _log = new RaftLog(storage, new ConfState(config.Peers), config.Applied);
+        _tracked = _log.Membership.Current;
         var state = storage.HardState;
-        if (state.Vote != None && !config.Peers.Contains(state.Vote))
-        {
-            throw new ArgumentException($"The stored vote {state.Vote} is not a peer.", nameof(storage));
-        }
-
         Term = state.Term;
         Vote = state.Vote;
         _previousHardState = state;
@@ -69,9 +77,24 @@ public sealed class RawNode
     /// <summary>The index of the last entry in this node's log (persisted or not).</summary>
     public ulong LastIndex => _log.LastIndex;
 
+    /// <summary>The highest index the host has applied (as it reported through <see cref="Advance"/>).</summary>
+    public ulong AppliedIndex => _log.Applied;
+
+    /// <summary>
+    /// The membership in force: defined by the newest membership change in this node's log, committed or not
+    /// (or by the bootstrap peers or a snapshot when the log holds none).
+    /// </summary>
+    public ConfState ConfState => _log.Membership.Current;
+
+    /// <summary>The node a leader is handing leadership to, or <see cref="None"/>.</summary>
+    public ulong LeadTransferee { get; private set; }
+
     private HardState CurrentHardState => new(Term, Vote, _log.Committed);
 
-    private int Quorum => (_config.Peers.Count / 2) + 1;
+    private int Quorum => ConfState.Quorum;
+
+    /// <summary>Whether this node may campaign: only a voter of the membership in force can.</summary>
+    private bool Promotable => ConfState.IsVoter(Id);
 
     /// <summary>The term of the entry at <paramref name="index"/>, if this node's log has one (for tests and invariant checks).</summary>
     internal bool TryTermAt(ulong index, out ulong term) => _log.TryTerm(index, out term);
@@ -90,36 +113,171 @@ public sealed class RawNode
     }
 
     /// <summary>
-    /// Starts an election now instead of waiting for the election timeout (with a pre-vote round first when
-    /// <see cref="RaftConfig.PreVote"/> is on). A leader ignores it.
+    /// Describes a snapshot of the state machine as of <paramref name="index"/> (at most <see cref="AppliedIndex"/>):
+    /// the entry's term and the membership then. The host writes the state machine's bytes with it, records it with
+    /// <see cref="IRaftStorage.CreateSnapshot"/>, and may then compact the log up to it.
     /// </summary>
-    public void Campaign()
+    /// <exception cref="ArgumentOutOfRangeException">The index is not applied, or older than the log still holds.</exception>
+    public SnapshotMetadata SnapshotMetadataAt(ulong index)
     {
-        if (Role != RaftRole.Leader)
+        if (index > _log.Applied || index + 1 < _log.FirstIndex || !_log.TryTerm(index, out var term))
         {
-            Campaign(preElection: _config.PreVote);
+            throw new ArgumentOutOfRangeException(nameof(index), $"A snapshot can be taken at an applied index in [{_log.FirstIndex - 1}, {_log.Applied}], not {index}.");
         }
+
+        return new SnapshotMetadata(index, term, _log.Membership.At(index));
     }
 
     /// <summary>
-    /// Proposes a command. Only a leader accepts it; otherwise the result is not accepted and names the leader
-    /// this node knows of, so the host can answer "not leader, try X". Accepted does not mean committed.
+    /// Proposes a single-server membership change. Only a leader accepts it, and only once its previous change and
+    /// its own first entry are committed (docs/decisions/0010-raft-membership.md); the change takes effect as soon
+    /// as it is appended. Accepted does not mean committed.
     /// </summary>
-    public ProposeResult Propose(ReadOnlyMemory<byte> data)
+    public ProposeResult ProposeConfChange(ConfChange change)
     {
         if (Role != RaftRole.Leader)
         {
             return ProposeResult.NotLeader(LeaderId);
         }
 
-        var index = AppendEntry(data);
+        if (LeadTransferee != None)
+        {
+            return ProposeResult.Refused(Id, ProposeRefusal.TransferringLeadership);
+        }
+
+        if (_pendingConfIndex > _log.Committed)
+        {
+            return ProposeResult.Refused(Id, ProposeRefusal.ConfChangePending);
+        }
+
+        if (change.NodeId == None || ConfState.TryApply(change) is null)
+        {
+            return ProposeResult.Refused(Id, ProposeRefusal.ConfChangeInvalid);
+        }
+
+        var index = AppendEntry(EntryType.ConfChange, change.Encode());
+        _pendingConfIndex = index;
         BroadcastAppend();
         return new ProposeResult(true, index, Term, Id);
     }
 
-    /// <summary>Feeds a message from a peer. Stale and unknown-sender messages are ignored.</summary>
+    /// <summary>
+    /// Asks for a linearizable read. When a quorum has confirmed this node's leader still leads, a
+    /// <see cref="ReadState"/> with <paramref name="context"/> comes out of <see cref="Ready()"/>: the host serves the
+    /// read once it has applied that state's index. A follower forwards the request to its leader; with no leader
+    /// known, or when leadership changes meanwhile, the read is dropped and the caller retries after a timeout.
+    /// </summary>
+    public void ReadIndex(ReadOnlySpan<byte> context)
+    {
+        var copy = context.ToArray();
+        if (Role == RaftRole.Leader)
+        {
+            HandleReadIndex(copy, Id);
+        }
+        else if (LeaderId != None)
+        {
+            Send(new Message { Type = MessageType.ReadIndex, To = LeaderId, Context = copy });
+        }
+    }
+
+    /// <summary>
+    /// Hands leadership to the voter <paramref name="to"/>: the leader stops accepting proposals, brings the target's
+    /// log up to date, then tells it to campaign at once (<see cref="MessageType.TimeoutNow"/>). The transfer is
+    /// abandoned if it has not happened within an election timeout. Ignored on a non-leader.
+    /// </summary>
+    public void TransferLeadership(ulong to)
+    {
+        if (Role != RaftRole.Leader || to == Id || !ConfState.IsVoter(to) || LeadTransferee == to)
+        {
+            return;
+        }
+
+        LeadTransferee = to;
+        _electionElapsed = 0; // the transfer gets one election timeout
+        if (_progress[to].Match == _log.LastIndex)
+        {
+            Send(new Message { Type = MessageType.TimeoutNow, To = to });
+        }
+        else
+        {
+            SendAppend(to);
+        }
+    }
+
+    /// <summary>
+    /// The host reports whether it delivered the snapshot a <see cref="MessageType.Snapshot"/> message to
+    /// <paramref name="to"/> described. On failure the leader probes again (and sends a snapshot again if needed).
+    /// </summary>
+    public void ReportSnapshot(ulong to, bool delivered)
+    {
+        if (Role != RaftRole.Leader || !_progress.TryGetValue(to, out var progress) || progress.State != ProgressState.Snapshot)
+        {
+            return;
+        }
+
+        if (!delivered)
+        {
+            progress.SnapshotFailed();
+        }
+
+        // Wait for the follower's answer (or the next heartbeat response) before probing.
+        progress.BecomeProbe();
+        progress.ProbeSent = true;
+    }
+
+    /// <summary>
+    /// Starts an election now instead of waiting for the election timeout (with a pre-vote round first when
+    /// <see cref="RaftConfig.PreVote"/> is on). A leader ignores it.
+    /// </summary>
+    public void Campaign()
+    {
+        if (Role != RaftRole.Leader && Promotable)
+        {
+            Campaign(preElection: _config.PreVote);
+        }
+    }
+
+    /// <summary>
+    /// Proposes a command. Only a leader accepts it. A follower that knows a leader forwards it there (unless
+    /// <see cref="RaftConfig.DisableProposalForwarding"/>), which may lose it; either way the result is not
+    /// accepted and names the leader this node knows of, so the host can answer "not leader, try X".
+    /// Accepted does not mean committed.
+    /// </summary>
+    public ProposeResult Propose(ReadOnlyMemory<byte> data)
+    {
+        if (Role != RaftRole.Leader)
+        {
+            if (LeaderId == None || _config.DisableProposalForwarding)
+            {
+                return ProposeResult.NotLeader(LeaderId);
+            }
+
+            Send(new Message { Type = MessageType.Propose, To = LeaderId, Entries = [new Entry(0, 0, EntryType.Normal, data)] });
+            return ProposeResult.Refused(LeaderId, ProposeRefusal.Forwarded);
+        }
+
+        if (LeadTransferee != None)
+        {
+            return ProposeResult.Refused(Id, ProposeRefusal.TransferringLeadership);
+        }
+
+        var index = AppendEntry(EntryType.Normal, data);
+        BroadcastAppend();
+        return new ProposeResult(true, index, Term, Id);
+    }
+
+    /// <summary>
+    /// Feeds a message from a peer. Stale messages are ignored. Senders outside the membership are heard (a new
+    /// node learns its membership from the leader, who may be newer than its own view), but never counted.
+    /// </summary>
     /// <exception cref="ArgumentException">The message is not addressed to this node.</exception>
     public void Step(Message message)
+    {
+        StepInner(message);
+        SyncMembership();
+    }
+
+    private void StepInner(Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.To != Id)
@@ -127,7 +285,7 @@ public sealed class RawNode
             throw new ArgumentException($"Message for {message.To} stepped into node {Id}.", nameof(message));
         }
 
-        if (message.From == Id || !_config.Peers.Contains(message.From) || message.Term == 0)
+        if (message.From == Id || message.From == None || message.Term == 0)
         {
             return;
         }
@@ -137,8 +295,9 @@ public sealed class RawNode
             if (message.Type is MessageType.Vote or MessageType.PreVote)
             {
                 // Lease: while we hear from a leader, a higher-term candidate is disruptive, not legitimate.
+                // A candidate the leader handed over to is legitimate, lease or not.
                 var inLease = _config.CheckQuorum && LeaderId != None && _electionElapsed < _config.ElectionTick;
-                if (inLease)
+                if (inLease && !message.LeaderTransfer)
                 {
                     return;
                 }
@@ -148,7 +307,7 @@ public sealed class RawNode
             {
                 // A pre-vote never changes terms; a granted pre-vote answer carries the term we would campaign in.
             }
-            else if (message.Type is MessageType.Append or MessageType.Heartbeat)
+            else if (message.Type is MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot)
             {
                 BecomeFollower(message.Term, message.From);
             }
@@ -159,7 +318,7 @@ public sealed class RawNode
         }
         else if (message.Term < Term)
         {
-            if ((_config.CheckQuorum || _config.PreVote) && message.Type is MessageType.Append or MessageType.Heartbeat)
+            if ((_config.CheckQuorum || _config.PreVote) && message.Type is MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot)
             {
                 // A stale leader (e.g. healed from a partition) would otherwise never learn our term: tell it.
                 Send(new Message { Type = MessageType.AppendResponse, To = message.From });
@@ -196,7 +355,8 @@ public sealed class RawNode
     /// <summary>Whether <see cref="Ready()"/> has anything for the host.</summary>
     public bool HasReady =>
         !_awaitingAdvance
-        && (_messages.Count > 0 || _log.UnstableEntries.Count > 0 || _log.HasNextCommittedEntries || CurrentHardState != _previousHardState);
+        && (_messages.Count > 0 || _log.UnstableEntries.Count > 0 || _log.HasNextCommittedEntries || CurrentHardState != _previousHardState
+            || _log.PendingSnapshot is not null || _readStates.Count > 0);
 
     /// <summary>Takes the pending work. The host handles it as <see cref="Cairn.Raft.Ready"/> describes, then calls <see cref="Advance"/>.</summary>
     /// <exception cref="InvalidOperationException">The previous ready has not been advanced.</exception>
@@ -212,8 +372,11 @@ public sealed class RawNode
             hardState != _previousHardState ? hardState : null,
             _log.UnstableEntries.ToArray(),
             _log.NextCommittedEntries(),
-            _messages);
+            _messages,
+            _log.PendingSnapshot,
+            _readStates);
         _messages = [];
+        _readStates = [];
         _awaitingAdvance = true;
         return ready;
     }
@@ -228,6 +391,11 @@ public sealed class RawNode
         }
 
         _awaitingAdvance = false;
+        if (ready.Snapshot is { } snapshot)
+        {
+            _log.SnapshotStableTo(snapshot.Index);
+        }
+
         if (ready.HardState is { } hardState)
         {
             _previousHardState = hardState;
@@ -251,7 +419,10 @@ public sealed class RawNode
         if (_electionElapsed >= _randomizedElectionTimeout)
         {
             _electionElapsed = 0;
-            Campaign(preElection: _config.PreVote);
+            if (Promotable)
+            {
+                Campaign(preElection: _config.PreVote);
+            }
         }
     }
 
@@ -262,6 +433,7 @@ public sealed class RawNode
         if (_electionElapsed >= _config.ElectionTick)
         {
             _electionElapsed = 0;
+            LeadTransferee = None; // a transfer that has not happened within an election timeout is abandoned
             if (_config.CheckQuorum)
             {
                 if (!QuorumActive())
@@ -275,7 +447,7 @@ public sealed class RawNode
         if (_heartbeatElapsed >= _config.HeartbeatTick)
         {
             _heartbeatElapsed = 0;
-            BroadcastHeartbeat();
+            BroadcastHeartbeat(ReadOnlyMemory<byte>.Empty);
         }
     }
 
@@ -285,7 +457,7 @@ public sealed class RawNode
         var active = 0;
         foreach (var (id, progress) in _progress)
         {
-            if (id == Id || progress.RecentActive)
+            if (ConfState.IsVoter(id) && (id == Id || progress.RecentActive))
             {
                 active++;
             }
@@ -299,7 +471,7 @@ public sealed class RawNode
         return active >= Quorum;
     }
 
-    private void Campaign(bool preElection)
+    private void Campaign(bool preElection, bool transfer = false)
     {
         ulong term;
         MessageType type;
@@ -331,11 +503,11 @@ public sealed class RawNode
             return;
         }
 
-        foreach (var peer in _config.Peers)
+        foreach (var peer in ConfState.Voters)
         {
             if (peer != Id)
             {
-                Send(new Message { Type = type, To = peer, Term = term, Index = _log.LastIndex, LogTerm = _log.LastTerm });
+                Send(new Message { Type = type, To = peer, Term = term, Index = _log.LastIndex, LogTerm = _log.LastTerm, LeaderTransfer = transfer });
             }
         }
     }
@@ -376,8 +548,24 @@ public sealed class RawNode
                 LeaderId = message.From;
                 HandleHeartbeat(message);
                 break;
+            case MessageType.Snapshot:
+                _electionElapsed = 0;
+                LeaderId = message.From;
+                HandleSnapshot(message);
+                break;
+            case MessageType.TimeoutNow:
+                // The leader hands over: campaign at once, skipping pre-vote (the leader vouches we can win).
+                if (Promotable)
+                {
+                    Campaign(preElection: false, transfer: true);
+                }
+
+                break;
+            case MessageType.ReadIndexResponse:
+                _readStates.Add(new ReadState(message.Index, message.Context));
+                break;
             default:
-                break; // Late responses from an earlier role.
+                break; // Late responses from an earlier role; proposals and reads forwarded to a non-leader.
         }
     }
 
@@ -393,6 +581,10 @@ public sealed class RawNode
             case MessageType.Heartbeat:
                 BecomeFollower(message.Term, message.From);
                 HandleHeartbeat(message);
+                break;
+            case MessageType.Snapshot:
+                BecomeFollower(message.Term, message.From);
+                HandleSnapshot(message);
                 break;
             default:
                 if (message.Type != myResponse)
@@ -422,7 +614,39 @@ public sealed class RawNode
 
     private void StepLeader(Message message)
     {
-        var progress = _progress[message.From];
+        switch (message.Type)
+        {
+            case MessageType.Propose:
+                if (LeadTransferee == None)
+                {
+                    foreach (var entry in message.Entries)
+                    {
+                        if (entry.Type == EntryType.Normal)
+                        {
+                            AppendEntry(EntryType.Normal, entry.Data);
+                        }
+                    }
+
+                    BroadcastAppend();
+                }
+
+                return;
+            case MessageType.ReadIndex:
+                HandleReadIndex(message.Context, message.From);
+                return;
+            case MessageType.Append:
+            case MessageType.Heartbeat:
+            case MessageType.Snapshot:
+                throw new InvalidOperationException($"Two leaders in term {Term}: {Id} and {message.From}.");
+            default:
+                break;
+        }
+
+        if (!_progress.TryGetValue(message.From, out var progress))
+        {
+            return; // not a member (any more): its answers count for nothing
+        }
+
         switch (message.Type)
         {
             case MessageType.AppendResponse:
@@ -435,7 +659,7 @@ public sealed class RawNode
                         nextProbe = _log.FindConflictByTerm(message.RejectHint, message.LogTerm).Index;
                     }
 
-                    if (progress.MaybeDecrTo(message.Index, nextProbe))
+                    if (progress.State != ProgressState.Snapshot && progress.MaybeDecrTo(message.Index, nextProbe))
                     {
                         if (progress.State == ProgressState.Replicate)
                         {
@@ -448,9 +672,15 @@ public sealed class RawNode
                 else
                 {
                     var wasPaused = progress.IsPaused;
-                    if (progress.MaybeUpdate(message.Index))
+                    if (progress.MaybeUpdate(message.Index) || (progress.State == ProgressState.Snapshot && progress.Match + 1 >= _log.FirstIndex))
                     {
-                        if (progress.State == ProgressState.Probe)
+                        if (progress.State == ProgressState.Snapshot)
+                        {
+                            // Installed (or caught up another way): the entries after it can be sent from the log.
+                            progress.BecomeProbe();
+                            progress.BecomeReplicate();
+                        }
+                        else if (progress.State == ProgressState.Probe)
                         {
                             progress.BecomeReplicate();
                         }
@@ -472,6 +702,11 @@ public sealed class RawNode
                         while (MaybeSendAppend(message.From, sendIfEmpty: false))
                         {
                         }
+
+                        if (message.From == LeadTransferee && progress.Match == _log.LastIndex)
+                        {
+                            Send(new Message { Type = MessageType.TimeoutNow, To = message.From });
+                        }
                     }
                 }
 
@@ -490,13 +725,97 @@ public sealed class RawNode
                     SendAppend(message.From);
                 }
 
+                if (!message.Context.IsEmpty)
+                {
+                    foreach (var read in _reads.Ack(message.Context.Span, message.From, ConfState))
+                    {
+                        AnswerRead(read.Index, read.Context, read.From);
+                    }
+                }
+
                 break;
-            case MessageType.Append:
-            case MessageType.Heartbeat:
-                throw new InvalidOperationException($"Two leaders in term {Term}: {Id} and {message.From}.");
             default:
                 break; // Late vote responses.
         }
+    }
+
+    private void HandleReadIndex(ReadOnlyMemory<byte> context, ulong from)
+    {
+        if (!_log.TryTerm(_log.Committed, out var committedTerm) || committedTerm != Term)
+        {
+            // Until an entry of this term commits, our commit index may lag what an earlier leader committed.
+            _readsAwaitingCommit.Add((context, from));
+            return;
+        }
+
+        if (ConfState.Voters.Count == 1 && ConfState.IsVoter(Id))
+        {
+            AnswerRead(_log.Committed, context, from);
+        }
+        else if (_config.ReadOnlyOption == ReadOnlyOption.LeaseBased)
+        {
+            // Check-quorum keeps every voter from electing another leader while our lease runs (ADR 0011).
+            AnswerRead(_log.Committed, context, from);
+        }
+        else
+        {
+            BroadcastHeartbeat(_reads.Add(_log.Committed, context, from, Id));
+        }
+    }
+
+    private void AnswerRead(ulong index, ReadOnlyMemory<byte> context, ulong to)
+    {
+        if (to == Id)
+        {
+            _readStates.Add(new ReadState(index, context));
+        }
+        else
+        {
+            Send(new Message { Type = MessageType.ReadIndexResponse, To = to, Index = index, Context = context });
+        }
+    }
+
+    /// <summary>Runs the reads that waited for this leader's first commit, once it has happened.</summary>
+    private void ReleaseReadsAwaitingCommit()
+    {
+        if (_readsAwaitingCommit.Count == 0 || !_log.TryTerm(_log.Committed, out var term) || term != Term)
+        {
+            return;
+        }
+
+        var waiting = _readsAwaitingCommit.ToList();
+        _readsAwaitingCommit.Clear();
+        foreach (var (context, from) in waiting)
+        {
+            HandleReadIndex(context, from);
+        }
+    }
+
+    private void HandleSnapshot(Message message)
+    {
+        if (message.Snapshot is not { IsEmpty: false } snapshot)
+        {
+            return;
+        }
+
+        if (snapshot.Index <= _log.Committed)
+        {
+            // Nothing new: tell the leader how far we are.
+            Send(new Message { Type = MessageType.AppendResponse, To = message.From, Index = _log.Committed });
+            return;
+        }
+
+        if (_log.MatchTerm(snapshot.Index, snapshot.Term))
+        {
+            // Our log already holds the snapshot's last entry, so it matches the leader's up to there: just commit.
+            _log.CommitTo(snapshot.Index);
+        }
+        else
+        {
+            _log.Restore(snapshot);
+        }
+
+        Send(new Message { Type = MessageType.AppendResponse, To = message.From, Index = snapshot.Index });
     }
 
     private void HandleAppend(Message message)
@@ -530,36 +849,82 @@ public sealed class RawNode
     private void HandleHeartbeat(Message message)
     {
         _log.CommitTo(message.Commit);
-        Send(new Message { Type = MessageType.HeartbeatResponse, To = message.From });
+        Send(new Message { Type = MessageType.HeartbeatResponse, To = message.From, Context = message.Context });
     }
 
-    private ulong AppendEntry(ReadOnlyMemory<byte> data)
+    private ulong AppendEntry(EntryType type, ReadOnlyMemory<byte> data)
     {
         var index = _log.LastIndex + 1;
-        _log.Append([new Entry(Term, index, EntryType.Normal, data)]);
+        _log.Append([new Entry(Term, index, type, data)]);
+        SyncMembership();
         _progress[Id].MaybeUpdate(index);
         MaybeCommit();
         return index;
     }
 
     /// <summary>Commits the highest index a quorum holds, if it is of this term (§5.4.2).</summary>
+    /// <remarks>Only voters count; a leader being removed still replicates but no longer counts itself.</remarks>
     private bool MaybeCommit()
     {
-        var matches = new ulong[_progress.Count];
-        var i = 0;
-        foreach (var progress in _progress.Values)
+        var voters = ConfState.Voters;
+        var matches = new ulong[voters.Count];
+        for (var i = 0; i < voters.Count; i++)
         {
-            matches[i++] = progress.Match;
+            matches[i] = _progress.TryGetValue(voters[i], out var progress) && (voters[i] != Id || ConfState.IsVoter(Id)) ? progress.Match : 0;
         }
 
         Array.Sort(matches);
         var quorumIndex = matches[matches.Length - Quorum];
-        return _log.MaybeCommit(quorumIndex, Term);
+        if (!_log.MaybeCommit(quorumIndex, Term))
+        {
+            return false;
+        }
+
+        ReleaseReadsAwaitingCommit();
+        return true;
+    }
+
+    /// <summary>
+    /// Brings the replication state in line with the membership in force, after the log changed: new members get a
+    /// progress to probe from, removed ones lose theirs. A leader whose own removal is committed steps down.
+    /// </summary>
+    private void SyncMembership()
+    {
+        var membership = ConfState;
+        if (!ReferenceEquals(membership, _tracked))
+        {
+            _tracked = membership;
+            foreach (var id in _progress.Keys.Where(id => id != Id && !membership.Contains(id)).ToList())
+            {
+                _progress.Remove(id);
+            }
+
+            foreach (var id in membership.Members.Where(id => !_progress.ContainsKey(id)))
+            {
+                _progress[id] = new Progress(_log.LastIndex + 1, _config.MaxInflightMessages);
+            }
+
+            if (LeadTransferee != None && !membership.IsVoter(LeadTransferee))
+            {
+                LeadTransferee = None;
+            }
+
+            if (Role == RaftRole.Leader && MaybeCommit())
+            {
+                BroadcastAppend(); // a smaller quorum may commit at once
+            }
+        }
+
+        if (Role == RaftRole.Leader && !membership.IsVoter(Id) && _log.Committed >= _log.Membership.CurrentIndex)
+        {
+            // The thesis's rule (§4.2.2): a leader that removed itself leads until that change is committed.
+            BecomeFollower(Term, None);
+        }
     }
 
     private void BroadcastAppend()
     {
-        foreach (var peer in _config.Peers)
+        foreach (var peer in _progress.Keys)
         {
             if (peer != Id)
             {
@@ -579,7 +944,11 @@ public sealed class RawNode
         }
 
         var previousIndex = progress.Next - 1;
-        var previousTerm = _log.Term(previousIndex);
+        if (progress.Next < _log.FirstIndex || !_log.TryTerm(previousIndex, out var previousTerm))
+        {
+            return SendSnapshot(to, progress);
+        }
+
         var entries = progress.Next <= _log.LastIndex ? _log.EntriesFrom(progress.Next, _config.MaxBytesPerAppend) : [];
         if (entries.Count == 0 && !sendIfEmpty)
         {
@@ -599,15 +968,31 @@ public sealed class RawNode
         return true;
     }
 
-    private void BroadcastHeartbeat()
+    /// <summary>The follower needs entries the log no longer has: send the newest snapshot's metadata instead.</summary>
+    private bool SendSnapshot(ulong to, Progress progress)
     {
-        foreach (var peer in _config.Peers)
+        var snapshot = _log.Snapshot;
+        if (snapshot.IsEmpty || snapshot.Index + 1 < _log.FirstIndex)
+        {
+            // Compacted without a snapshot covering the gap: nothing can bring this follower up to date.
+            throw new InvalidOperationException($"Node {to} needs entry {progress.Next}, compacted (log starts at {_log.FirstIndex}) with no snapshot covering it.");
+        }
+
+        Send(new Message { Type = MessageType.Snapshot, To = to, Snapshot = snapshot, Index = snapshot.Index, LogTerm = snapshot.Term });
+        progress.BecomeSnapshot(snapshot.Index);
+        return true;
+    }
+
+    /// <summary>Heartbeats to every member; a non-empty <paramref name="context"/> names the read round they confirm.</summary>
+    private void BroadcastHeartbeat(ReadOnlyMemory<byte> context)
+    {
+        foreach (var (peer, progress) in _progress)
         {
             if (peer != Id)
             {
                 // Never tell a follower to commit past what it is known to hold.
-                var commit = Math.Min(_progress[peer].Match, _log.Committed);
-                Send(new Message { Type = MessageType.Heartbeat, To = peer, Commit = commit });
+                var commit = Math.Min(progress.Match, _log.Committed);
+                Send(new Message { Type = MessageType.Heartbeat, To = peer, Commit = commit, Context = context });
             }
         }
     }
@@ -617,9 +1002,14 @@ public sealed class RawNode
         _messages.Add(message with { From = Id, Term = message.Term == 0 ? Term : message.Term });
     }
 
+    /// <summary>Counts a vote; only voters' votes count (a learner may answer, but never decides an election).</summary>
     private VoteResult Poll(ulong id, bool granted)
     {
-        _votes.TryAdd(id, granted);
+        if (ConfState.IsVoter(id))
+        {
+            _votes.TryAdd(id, granted);
+        }
+
         var yes = _votes.Values.Count(v => v);
         var no = _votes.Count - yes;
         if (yes >= Quorum)
@@ -627,7 +1017,7 @@ public sealed class RawNode
             return VoteResult.Won;
         }
 
-        return no > _config.Peers.Count - Quorum ? VoteResult.Lost : VoteResult.Pending;
+        return no > ConfState.Voters.Count - Quorum ? VoteResult.Lost : VoteResult.Pending;
     }
 
     private void Reset(ulong term)
@@ -648,8 +1038,12 @@ public sealed class RawNode
         _heartbeatElapsed = 0;
         _randomizedElectionTimeout = _config.ElectionTick + _random.Next(_config.ElectionTick);
         _votes.Clear();
+        _reads.Clear();
+        _readsAwaitingCommit.Clear();
+        LeadTransferee = None;
         _progress.Clear();
-        foreach (var peer in _config.Peers)
+        _tracked = ConfState;
+        foreach (var peer in ConfState.Members.Append(Id).Distinct())
         {
             _progress[peer] = new Progress(_log.LastIndex + 1, _config.MaxInflightMessages);
         }
@@ -699,8 +1093,9 @@ public sealed class RawNode
         Role = RaftRole.Leader;
         _progress[Id].SetSelf(_log.LastIndex);
 
-        // An entry of the new term: committing it commits every earlier entry the leader holds (§5.4.2).
-        AppendEntry(ReadOnlyMemory<byte>.Empty);
+        // An entry of the new term: committing it commits every earlier entry the leader holds (§5.4.2). Until it
+        // commits, no membership change may be proposed: the fix to the single-server change bug (ADR 0010).
+        _pendingConfIndex = AppendEntry(EntryType.Normal, ReadOnlyMemory<byte>.Empty);
     }
 
     private enum VoteResult

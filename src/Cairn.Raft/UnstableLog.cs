@@ -84,4 +84,11 @@ internal sealed class UnstableLog
         _entries.RemoveRange(0, count);
         Offset = index + 1;
     }
+
+    /// <summary>A snapshot replaced the log: the tail restarts empty right after it.</summary>
+    public void Restore(ulong offset)
+    {
+        _entries.Clear();
+        Offset = offset;
+    }
 }

@@ -6,6 +6,8 @@ namespace Cairn.Raft.Tests;
 /// N in-memory <see cref="RawNode"/>s and a network the test drives by hand: nothing happens unless the test ticks
 /// a node or delivers messages. The host loop is the one <see cref="Ready"/> documents: persist, then send, then
 /// apply, then advance. Every applied entry is checked against what other nodes applied at that index.
+/// A node's state machine is the list of entries it applied; a snapshot is a copy of that list's prefix, which the
+/// "transport" hands to the receiver of a snapshot message (the bytes beside the message, in ADR 0011's design).
 /// </summary>
 internal sealed class Cluster
 {
@@ -13,14 +15,17 @@ internal sealed class Cluster
     private readonly Random _random;
     private readonly HashSet<(ulong From, ulong To)> _cutLinks = [];
     private readonly Dictionary<ulong, Entry> _firstApplied = [];
+    private readonly Dictionary<(ulong Index, ulong Term), List<Entry>> _snapshotData = [];
+    private readonly List<ulong> _ids;
 
     public Cluster(int size, int seed, Func<RaftConfig, RaftConfig>? configure = null, Func<ulong, IRaftStorage>? storage = null)
     {
-        Ids = Enumerable.Range(1, size).Select(i => (ulong)i).ToArray();
+        _ids = Enumerable.Range(1, size).Select(i => (ulong)i).ToList();
+        Bootstrap = _ids.ToArray();
         _random = new Random(seed);
         _configFor = id =>
         {
-            var config = new RaftConfig { Id = id, Peers = Ids, ElectionTick = 10, HeartbeatTick = 1 };
+            var config = new RaftConfig { Id = id, Peers = Bootstrap, ElectionTick = 10, HeartbeatTick = 1 };
             return configure is null ? config : configure(config);
         };
         foreach (var id in Ids)
@@ -31,7 +36,14 @@ internal sealed class Cluster
         }
     }
 
-    public IReadOnlyList<ulong> Ids { get; }
+    /// <summary>Every node the cluster runs, members or not.</summary>
+    public IReadOnlyList<ulong> Ids => _ids;
+
+    /// <summary>The group's bootstrap voters (every node, including ones added later, is created with them).</summary>
+    public IReadOnlyList<ulong> Bootstrap { get; }
+
+    /// <summary>The reads each node's host was told it may serve, in order.</summary>
+    public Dictionary<ulong, List<ReadState>> ReadStates { get; } = [];
 
     public Dictionary<ulong, RawNode> Nodes { get; } = [];
 
@@ -77,8 +89,34 @@ internal sealed class Cluster
     public void Restart(ulong id, IRaftStorage storage)
     {
         Storages[id] = storage;
+        var snapshot = storage.Snapshot;
+        Applied[id] = snapshot.IsEmpty ? [] : [.. _snapshotData[(snapshot.Index, snapshot.Term)]];
+        Nodes[id] = new RawNode(_configFor(id), Storages[id], new Random(_random.Next()));
+    }
+
+    /// <summary>Starts a new, empty node that is not a member yet (it has the group's bootstrap config, like every node).</summary>
+    public RawNode AddNode(ulong id)
+    {
+        _ids.Add(id);
+        Storages[id] = new MemoryRaftStorage();
         Applied[id] = [];
         Nodes[id] = new RawNode(_configFor(id), Storages[id], new Random(_random.Next()));
+        return Nodes[id];
+    }
+
+    /// <summary>Snapshots node <paramref name="id"/>'s state machine at what it applied, then compacts its log to it.</summary>
+    public SnapshotMetadata Compact(ulong id)
+    {
+        var node = Nodes[id];
+        var snapshot = node.SnapshotMetadataAt(node.AppliedIndex);
+        _snapshotData.TryAdd((snapshot.Index, snapshot.Term), Applied[id].Take((int)snapshot.Index).ToList());
+        if (snapshot.Index > Storages[id].Snapshot.Index)
+        {
+            Storages[id].CreateSnapshot(snapshot);
+        }
+
+        Storages[id].CompactTo(snapshot.Index + 1);
+        return snapshot;
     }
 
     public void Isolate(ulong id)
@@ -118,6 +156,13 @@ internal sealed class Cluster
                 Assert.True(rounds < 100, $"node {id} keeps producing Ready");
                 var ready = node.Ready();
                 var storage = Storages[id];
+                if (ready.Snapshot is { } snapshot)
+                {
+                    // Install: the log is replaced and the state machine restored from the bytes that came with it.
+                    storage.ApplySnapshot(snapshot);
+                    Applied[id] = [.. _snapshotData[(snapshot.Index, snapshot.Term)]];
+                }
+
                 storage.Append(ready.Entries);
                 if (ready.HardState is { } state)
                 {
@@ -128,6 +173,12 @@ internal sealed class Cluster
                 foreach (var entry in ready.CommittedEntries)
                 {
                     Apply(id, entry);
+                }
+
+                if (ready.ReadStates.Count > 0)
+                {
+                    Assert.All(ready.ReadStates, r => Assert.True(r.Index <= node.CommitIndex, "a read state is beyond the commit index"));
+                    (ReadStates.TryGetValue(id, out var reads) ? reads : ReadStates[id] = []).AddRange(ready.ReadStates);
                 }
 
                 node.Advance(ready);
@@ -184,12 +235,27 @@ internal sealed class Cluster
     {
         if (IsCut(message.From, message.To) || Drop(message))
         {
+            Lose(message);
             return;
         }
 
         message = Rewrite(message);
         Delivered.Add(message);
         Nodes[message.To].Step(message);
+        if (message.Type == MessageType.Snapshot)
+        {
+            // The transport streamed the snapshot's bytes and reports it (a real one would report after the stream).
+            Nodes[message.From].ReportSnapshot(message.To, delivered: true);
+        }
+    }
+
+    /// <summary>A message the network lost: a lost snapshot stream is reported to its sender, as a transport would.</summary>
+    public void Lose(Message message)
+    {
+        if (message.Type == MessageType.Snapshot)
+        {
+            Nodes[message.From].ReportSnapshot(message.To, delivered: false);
+        }
     }
 
     public void TickAll()
@@ -210,7 +276,7 @@ internal sealed class Cluster
             Stabilize();
             // A leader counts if it reaches a majority and no node it reaches has a newer term.
             var leaders = Leaders
-                .Where(l => Ids.Count(o => o == l.Id || !IsCut(l.Id, o)) > Ids.Count / 2)
+                .Where(l => l.ConfState.Voters.Count(o => o == l.Id || !IsCut(l.Id, o)) > l.ConfState.Voters.Count / 2)
                 .Where(l => Ids.All(o => IsCut(l.Id, o) || Nodes[o].Term <= l.Term))
                 .ToList();
             if (leaders.Count == 1)
@@ -257,9 +323,35 @@ internal sealed class Cluster
         return result;
     }
 
+    public ProposeResult ProposeConfChange(ulong id, ConfChangeType type, ulong node)
+    {
+        var result = Nodes[id].ProposeConfChange(new ConfChange(type, node));
+        Collect();
+        return result;
+    }
+
+    /// <summary>Ticks and delivers until every node has applied <paramref name="index"/> (or fails after <paramref name="maxTicks"/>).</summary>
+    public void WaitApplied(ulong index, IEnumerable<ulong>? ids = null, int maxTicks = 100)
+    {
+        var which = (ids ?? Ids).ToList();
+        for (var tick = 0; tick < maxTicks; tick++)
+        {
+            Stabilize();
+            if (which.All(id => (ulong)Applied[id].Count >= index))
+            {
+                return;
+            }
+
+            TickAll();
+        }
+
+        throw new Xunit.Sdk.XunitException($"index {index} not applied on [{string.Join(", ", which.Where(id => (ulong)Applied[id].Count < index))}] after {maxTicks} ticks");
+    }
+
     public static ReadOnlyMemory<byte> Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     public static string Text(Entry entry) => Encoding.UTF8.GetString(entry.Data.Span);
 
-    public IEnumerable<string> AppliedTexts(ulong id) => Applied[id].Where(e => !e.Data.IsEmpty).Select(Text);
+    /// <summary>The commands a node applied, without no-ops and membership changes.</summary>
+    public IEnumerable<string> AppliedTexts(ulong id) => Applied[id].Where(e => e.Type == EntryType.Normal && !e.Data.IsEmpty).Select(Text);
 }

@@ -69,20 +69,42 @@ public class ElectionTests
     }
 
     [Fact]
-    public void Propose_on_a_follower_says_who_the_leader_is()
+    public void Propose_on_a_follower_says_who_the_leader_is_and_forwards_to_it()
     {
         var cluster = new Cluster(3, seed: 3);
         var before = cluster[1].Propose(Cluster.Bytes("early"));
         Assert.False(before.Accepted);
         Assert.Equal(RawNode.None, before.LeaderId);
+        Assert.Equal(ProposeRefusal.NotLeader, before.Refusal); // no leader known: dropped, not forwarded
 
         var leader = cluster.ElectLeader();
         var follower = cluster.Ids.First(id => id != leader.Id);
-        var result = cluster[follower].Propose(Cluster.Bytes("x"));
+        var result = cluster.Propose(follower, "x");
 
         Assert.False(result.Accepted);
         Assert.Equal(leader.Id, result.LeaderId);
+        Assert.Equal(ProposeRefusal.Forwarded, result.Refusal);
         Assert.Equal(0UL, result.Index);
+        var forwarded = Assert.Single(cluster.Network, m => m.Type == MessageType.Propose);
+        Assert.Equal((follower, leader.Id), (forwarded.From, forwarded.To));
+        cluster.Stabilize();
+        cluster.TickAll();
+        cluster.Stabilize();
+        Assert.All(cluster.Ids, id => Assert.Equal(["x"], cluster.AppliedTexts(id)));
+    }
+
+    [Fact]
+    public void Propose_on_a_follower_with_forwarding_disabled_is_refused_and_sends_nothing()
+    {
+        var cluster = new Cluster(3, seed: 3, c => c with { DisableProposalForwarding = true });
+        var leader = cluster.ElectLeader();
+        var follower = cluster.Ids.First(id => id != leader.Id);
+
+        var result = cluster.Propose(follower, "x");
+
+        Assert.Equal(ProposeRefusal.NotLeader, result.Refusal);
+        Assert.Equal(leader.Id, result.LeaderId);
+        Assert.Empty(cluster.Network);
         cluster.Stabilize();
         Assert.Empty(cluster.AppliedTexts(follower));
     }

@@ -118,7 +118,7 @@ public class RaftConfigTests
 
     public static TheoryData<string> Nonsense() =>
     [
-        "id0", "nopeers", "notself", "dup", "peer0", "heartbeat0", "election<=heartbeat", "inflight0", "bytes0", "toomany",
+        "id0", "nopeers", "leasewithoutcheckquorum", "dup", "peer0", "heartbeat0", "election<=heartbeat", "inflight0", "bytes0", "toomany",
     ];
 
     [Theory]
@@ -129,7 +129,7 @@ public class RaftConfigTests
         {
             "id0" => Valid with { Id = 0 },
             "nopeers" => Valid with { Peers = [] },
-            "notself" => Valid with { Peers = [2, 3] },
+            "leasewithoutcheckquorum" => Valid with { ReadOnlyOption = ReadOnlyOption.LeaseBased, CheckQuorum = false },
             "dup" => Valid with { Peers = [1, 2, 2] },
             "peer0" => Valid with { Peers = [1, 0] },
             "heartbeat0" => Valid with { HeartbeatTick = 0 },
@@ -147,5 +147,16 @@ public class RaftConfigTests
     public void Sensible_settings_are_accepted()
     {
         Valid.Validate();
+    }
+
+    [Fact]
+    public void A_node_joining_later_is_created_with_the_bootstrap_peers_which_need_not_include_it()
+    {
+        var joiner = Valid with { Id = 4 };
+
+        joiner.Validate();
+        var node = new RawNode(joiner, new MemoryRaftStorage(), new Random(1));
+        Assert.Equal([1UL, 2UL, 3UL], node.ConfState.Voters);
+        Assert.False(node.ConfState.Contains(4));
     }
 }
