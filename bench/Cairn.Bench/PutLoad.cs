@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Cairn.Raft.Hosting.Protocol;
+using Cairn.Rpc;
+using Google.Protobuf;
 
 namespace Cairn.Bench;
 
@@ -11,6 +14,8 @@ namespace Cairn.Bench;
 /// </summary>
 internal static class PutLoad
 {
+    private const string RegisterMethod = "register.call"; // cairn raft-node's client method
+
     public const string Usage = """
         usage: cairn-bench put-load (--etcd URL[,URL...] | --cairn HOST:PORT[,HOST:PORT...]) [options]
           --clients N       concurrent clients (default 64), spread over the endpoints round-robin
@@ -62,13 +67,59 @@ internal static class PutLoad
         Random.Shared.NextBytes(value);
         Func<int, BenchOp> createOp = etcd is not null
             ? EtcdPuts(etcd.Split(','), clients, value)
-            : throw new NotSupportedException("--cairn needs the Raft register node (cairn raft-node), which is not built yet.");
+            : CairnPuts(cairn!.Split(','), value);
 
         var result = TimedRun.Run(clients, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), createOp);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"puts/s {result.OpsPerSecond:F0} p50_ms {result.Latency.PercentileNanos(50) / 1e6:F3} p99_ms {result.Latency.PercentileNanos(99) / 1e6:F3} ops {result.Ops}"));
         return 0;
+    }
+
+    /// <summary>
+    /// Each client its own connection to a <c>cairn raft-node</c>, moving to the leader when a member answers "not
+    /// leader". The secret comes from CAIRN_CLUSTER_SECRET.
+    /// </summary>
+    private static Func<int, BenchOp> CairnPuts(string[] endpoints, byte[] value)
+    {
+        var secret = Environment.GetEnvironmentVariable("CAIRN_CLUSTER_SECRET")
+            ?? throw new ArgumentException("set CAIRN_CLUSTER_SECRET to the raft-node cluster's secret.");
+        var valueBytes = ByteString.CopyFrom(value);
+        return client =>
+        {
+            var options = new RpcOptions { NodeId = $"bench-{client}", ClusterSecret = Encoding.UTF8.GetBytes(secret) };
+            var peer = new RpcPeer(IPEndPoint.Parse(endpoints[client % endpoints.Length]), options);
+            long sequence = 0;
+            return (out long bytes) =>
+            {
+                var request = new RegisterRequest { Key = ByteString.CopyFromUtf8($"bench/{client}/{sequence++ % 1000}"), Value = valueBytes };
+                while (true)
+                {
+                    var reply = peer.CallAsync(RegisterMethod, request, RegisterReply.Parser).GetAwaiter().GetResult();
+                    if (reply.Code == 0)
+                    {
+                        break;
+                    }
+
+                    if (reply.Code == 1 && reply.LeaderAddress.Length > 0)
+                    {
+                        peer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                        peer = new RpcPeer(IPEndPoint.Parse(reply.LeaderAddress), options);
+                    }
+                    else if (reply.Code is 1 or 2)
+                    {
+                        Thread.Sleep(10); // no leader yet, or a leader change: try again
+                    }
+                    else
+                    {
+                        throw new InvalidOperationException($"cairn refused a put: {reply.Error}");
+                    }
+                }
+
+                bytes = value.Length;
+                return 1;
+            };
+        };
     }
 
     /// <summary>Each client its own connection to one endpoint, putting base64 JSON as etcd's gateway expects.</summary>

@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(StoreCommands.Create());
         root.Subcommands.Add(KvCommands.Create());
+        root.Subcommands.Add(RaftNodeCommand.Create());
         return root;
     }
 }
