@@ -400,7 +400,14 @@ internal sealed class RpcConnection
                 if (_serving.TryGetValue(frame.Id, out var cancelled))
                 {
                     cancelled.CancelledByPeer = true;
-                    await cancelled.Cancellation.CancelAsync();
+                    try
+                    {
+                        await cancelled.Cancellation.CancelAsync();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The handler finished between the lookup and the cancel: nothing left to stop.
+                    }
                 }
 
                 break;
