@@ -23,6 +23,20 @@ public sealed class CallTests
     }
 
     [Fact]
+    public async Task Payload_at_the_64_MiB_frame_limit_round_trips_in_one_call()
+    {
+        await using var server = TestCluster.StartServer(TestCluster.EchoRouter());
+        await using var peer = TestCluster.PeerOf(server);
+        var payload = new byte[64 << 20];
+        new Random(11).NextBytes(payload);
+
+        var response = await peer.CallAsync("echo", new BytesValue(), payload, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(payload.Length, response.Payload.Length);
+        Assert.Equal(Crc32C.Compute(payload), Crc32C.Compute(response.Payload.Span));
+    }
+
+    [Fact]
     public async Task Handler_sees_the_callers_proven_node_id()
     {
         var router = new RpcRouter().MapCall("who", (request, _) => ValueTask.FromResult(new RpcReply(new StringValue { Value = request.RemoteNodeId })));

@@ -10,7 +10,9 @@ public sealed class ReconnectTests
     [Fact]
     public async Task Peer_reconnects_after_the_server_restarts_on_the_same_port()
     {
-        var first = TestCluster.StartServer(TestCluster.EchoRouter());
+        // Its own loopback address, so no parallel test's server can take the port while this one is down.
+        var address = IPAddress.Parse("127.0.0.3");
+        var first = TestCluster.StartServer(TestCluster.EchoRouter(), address: address);
         var port = first.LocalEndPoint!.Port;
         await using var peer = TestCluster.PeerOf(first);
         await peer.CallAsync("echo", new BytesValue());
@@ -21,7 +23,7 @@ public sealed class ReconnectTests
         var down = await Assert.ThrowsAsync<RpcException>(() => peer.CallAsync("echo", new BytesValue(), timeout: TimeSpan.FromMilliseconds(300)));
         Assert.Equal(RpcStatus.Unavailable, down.Status);
 
-        await using var second = TestCluster.StartServer(TestCluster.EchoRouter(), port: port);
+        await using var second = TestCluster.StartServer(TestCluster.EchoRouter(), port: port, address: address);
         var response = await peer.CallAsync("echo", new BytesValue(), timeout: TimeSpan.FromSeconds(10));
 
         Assert.NotNull(response);
@@ -85,9 +87,10 @@ public sealed class ReconnectTests
     [Fact]
     public async Task Unreachable_peer_fails_within_the_calls_deadline()
     {
-        // A port nothing listens on: bind one, then free it.
+        // A port nothing listens on: bind one, then free it. On 127.0.0.2, where no other test listens, so a parallel
+        // test's server cannot take the port in between.
         using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        probe.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
         var endPoint = (IPEndPoint)probe.LocalEndPoint!;
         probe.Close();
         await using var peer = new RpcPeer(endPoint, TestCluster.Options("client"), jitter: new Random(1));

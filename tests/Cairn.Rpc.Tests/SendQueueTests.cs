@@ -45,4 +45,31 @@ public sealed class SendQueueTests
         Assert.Contains("send queue", error.Message, StringComparison.Ordinal);
         Assert.True(peer.Connection!.QueuedFrames <= options.SendQueueLimit);
     }
+
+    [Fact]
+    public async Task Peer_that_calls_but_never_reads_its_answers_is_disconnected()
+    {
+        // Answers skip the send-queue limit (their calls bound them), but not without end: at twice the limit the
+        // server gives up on a peer that does not read.
+        var log = new CollectingLogger();
+        var options = new RpcOptions { NodeId = "server", ClusterSecret = TestCluster.Secret, SendQueueLimit = 4, SendQueueLimitBytes = 2 << 20 };
+        await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), options, log);
+        await using var greedy = await RawConnection.ConnectAsync(server.LocalEndPoint!, handshake: true);
+        var payload = new byte[1 << 20];
+
+        for (ulong id = 1; id <= 200 && !log.Contains("does not read"); id++)
+        {
+            try
+            {
+                await greedy.SendAsync(Frames.Request(id, "echo", payload));
+            }
+            catch (IOException)
+            {
+                break;
+            }
+        }
+
+        await Poll.UntilAsync(() => log.Contains("does not read"), "the server to give up on the greedy peer");
+        Assert.True(await greedy.WaitForCloseAsync());
+    }
 }

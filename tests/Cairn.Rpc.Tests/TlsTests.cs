@@ -51,6 +51,29 @@ public sealed class TlsTests
     }
 
     [Fact]
+    public async Task Server_certificate_loads_from_a_password_protected_PFX_file()
+    {
+        var cert = Certificate.Value;
+        var dir = Directory.CreateTempSubdirectory("cairn-rpc-pfx");
+        try
+        {
+            var pfxPath = Path.Combine(dir.FullName, "node.pfx");
+            await File.WriteAllBytesAsync(pfxPath, cert.Export(X509ContentType.Pkcs12, "pfx-password"));
+            var serverTls = new RpcTlsOptions { CertificatePath = pfxPath, CertificatePassword = "pfx-password" };
+            await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), TestCluster.Options("server", tls: serverTls));
+            await using var peer = TestCluster.PeerOf(server, TestCluster.Options("client", tls: new RpcTlsOptions { CaCertificate = cert }));
+
+            var response = await peer.CallAsync("echo", new BytesValue { Value = ByteString.CopyFromUtf8("pfx") });
+
+            Assert.Equal("pfx", response.ParseBody(BytesValue.Parser).Value.ToStringUtf8());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Server_certificate_not_matching_the_pin_is_refused()
     {
         await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), TestCluster.Options("server", tls: new RpcTlsOptions { ServerCertificate = Certificate.Value }));
@@ -60,6 +83,35 @@ public sealed class TlsTests
 
         Assert.Equal(RpcStatus.Unauthenticated, error.Status);
         Assert.Contains("TLS", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plain_client_against_a_TLS_server_fails_cleanly_on_both_sides()
+    {
+        var log = new CollectingLogger();
+        await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), TestCluster.Options("server", tls: new RpcTlsOptions { ServerCertificate = Certificate.Value }), log);
+        await using var plain = TestCluster.PeerOf(server);
+
+        // The dialer cannot tell a refusal from a transient failure, so it retries until the deadline: keep it short.
+        var error = await Assert.ThrowsAsync<RpcException>(() => plain.CallAsync("echo", new BytesValue(), timeout: TimeSpan.FromSeconds(1)));
+
+        Assert.Contains("check that TLS is on, or off, on both nodes", error.Message, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => log.Contains("handshake with"), "the server to log the failed TLS handshake");
+        Assert.Equal(0, server.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task TLS_client_against_a_plain_server_fails_cleanly_on_both_sides()
+    {
+        var log = new CollectingLogger();
+        await using var server = TestCluster.StartServer(TestCluster.EchoRouter(), logger: log);
+        var clientTls = new RpcTlsOptions { ServerCertificateSha256 = Certificate.Value.GetCertHashString(HashAlgorithmName.SHA256) };
+        await using var peer = TestCluster.PeerOf(server, TestCluster.Options("client", tls: clientTls));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => peer.CallAsync("echo", new BytesValue(), timeout: TimeSpan.FromSeconds(1)));
+
+        Assert.Contains("TLS", error.Message, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => log.Contains("bad frame magic"), "the server to log the TLS hello as a bad frame");
     }
 
     private static X509Certificate2 CreateSelfSigned()

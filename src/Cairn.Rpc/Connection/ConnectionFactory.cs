@@ -62,6 +62,10 @@ internal static class ConnectionFactory
             {
                 throw new RpcException(RpcStatus.Unavailable, $"the handshake with {peerName} failed: {e.Message}");
             }
+            catch (IOException e) when (tls is not null)
+            {
+                throw new RpcException(RpcStatus.Unavailable, $"the TLS handshake with {peerName} failed: {e.Message} (is TLS on at that node?)", e);
+            }
 
             if (expectedNodeId is not null && expectedNodeId != remoteNodeId)
             {

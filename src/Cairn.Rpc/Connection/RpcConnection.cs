@@ -37,6 +37,7 @@ internal sealed class RpcConnection
     private long _queuedBytes;
     private long _nextId;
     private int _shutdown;
+    private bool _toldPeer;
     private long _lastReceivedTicks = Environment.TickCount64;
     private long _lastSentTicks = Environment.TickCount64;
     private string _closeReason = "open";
@@ -400,7 +401,14 @@ internal sealed class RpcConnection
                 if (_serving.TryGetValue(frame.Id, out var cancelled))
                 {
                     cancelled.CancelledByPeer = true;
-                    await cancelled.Cancellation.CancelAsync();
+                    try
+                    {
+                        await cancelled.Cancellation.CancelAsync();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The handler finished between the lookup and the cancel: nothing left to stop.
+                    }
                 }
 
                 break;
@@ -620,6 +628,7 @@ internal sealed class RpcConnection
         }
 
         Volatile.Write(ref _closeReason, reason);
+        _toldPeer = tellPeer;
         if (tellPeer)
         {
             _sendQueue.Writer.TryWrite(Control(FrameType.Close, 0, new Close { Reason = reason }));
@@ -644,11 +653,48 @@ internal sealed class RpcConnection
         _ = FinishAsync();
     }
 
+    /// <summary>
+    /// Reads and discards what the peer still sends, briefly, after telling it why we close. Closing a socket with
+    /// unread bytes makes the kernel send a reset, which can destroy the Close frame before the peer reads it; the
+    /// peer would then see "connection reset" instead of the reason.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        // Only once the receive loop has let go of the stream: two readers at once are not allowed.
+        await Task.WhenAny(_receiveLoop, Task.Delay(50));
+        if (!_receiveLoop.IsCompleted)
+        {
+            return;
+        }
+
+        using var budget = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var sink = ArrayPool<byte>.Shared.Rent(16 << 10);
+        try
+        {
+            while (await _stream.ReadAsync(sink, budget.Token) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or NotSupportedException or InvalidOperationException)
+        {
+            // Reset, timeout or a stream that cannot be read now: close anyway.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sink);
+        }
+    }
+
     private async Task FinishAsync()
     {
         // Give the send loop a moment to deliver what was queued, the Close frame last; a peer that does not read
         // must not hold the socket open.
         await Task.WhenAny(_sendLoop, Task.Delay(TimeSpan.FromSeconds(1)));
+        if (_toldPeer)
+        {
+            await DrainAsync();
+        }
+
         await _stream.DisposeAsync();
         await Task.WhenAll(_sendLoop, _receiveLoop).ContinueWith(_ => { }, TaskScheduler.Default);
         _closed.TrySetResult();

@@ -139,7 +139,7 @@ internal static class ClusterHandshake
         }
         catch (EndOfStreamException)
         {
-            throw new FrameFormatException("the connection closed during the handshake");
+            throw new FrameFormatException("the other side closed the connection during the handshake (its log says why; check that TLS is on, or off, on both nodes)");
         }
     }
 

@@ -17,10 +17,10 @@ internal static class TestCluster
         DefaultTimeout = TimeSpan.FromSeconds(10),
     };
 
-    public static RpcServer StartServer(RpcRouter router, RpcOptions? options = null, ILogger? logger = null, int port = 0)
+    public static RpcServer StartServer(RpcRouter router, RpcOptions? options = null, ILogger? logger = null, int port = 0, IPAddress? address = null)
     {
         var server = new RpcServer(options ?? Options("server"), router, logger);
-        server.Start(new IPEndPoint(IPAddress.Loopback, port));
+        server.Start(new IPEndPoint(address ?? IPAddress.Loopback, port));
         return server;
     }
 
