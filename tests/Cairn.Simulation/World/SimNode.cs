@@ -105,6 +105,7 @@ public sealed class SimNode
             Peers = _world.NodeIds,
             ElectionTick = _world.Options.ElectionTick,
             HeartbeatTick = _world.Options.HeartbeatTick,
+            CheckQuorum = _world.Options.CheckQuorum,
         };
         Raft = new RawNode(config, Log, new Random(_world.Random.Next()));
         Status = NodeStatus.Up;

@@ -20,6 +20,9 @@ public sealed record SimulationOptions
 
     public int HeartbeatTick { get; init; } = 2;
 
+    /// <summary>Passed to <see cref="Cairn.Raft.RaftConfig.CheckQuorum"/>: a leader that hears from no quorum steps down.</summary>
+    public bool CheckQuorum { get; init; } = true;
+
     public long MinLatency { get; init; } = 200;
 
     public long MaxLatency { get; init; } = 6_000;

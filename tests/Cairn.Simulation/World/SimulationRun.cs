@@ -67,13 +67,7 @@ public static class SimulationRun
             nemesis.StopAndHeal();
         }
 
-        Settle(world);
-        CheckAcknowledgedWritesCommitted(world);
-        var linearizability = LinearizabilityChecker.Check(world.History.Operations);
-        if (!linearizability.IsLinearizable)
-        {
-            throw new InvariantViolationException($"linearizability: {linearizability.Explanation}");
-        }
+        var linearizability = Verify(world);
 
         return new SimulationReport(
             world.Seed,
@@ -86,6 +80,25 @@ public static class SimulationRun
             world.Invariants.TermsWithLeader,
             nemesis.Actions,
             linearizability.Inconclusive ? linearizability.Explanation : "linearizable");
+    }
+
+    /// <summary>
+    /// The end-of-run checks, once faults have stopped: the cluster settles (liveness), every acknowledged operation
+    /// is in the committed log, and the history is linearizable. Throws <see cref="InvariantViolationException"/>.
+    /// </summary>
+    public static LinearizabilityResult Verify(SimulatedWorld world)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        world.StopClients();
+        Settle(world);
+        CheckAcknowledgedWritesCommitted(world);
+        var linearizability = LinearizabilityChecker.Check(world.History.Operations);
+        if (!linearizability.IsLinearizable)
+        {
+            throw new InvariantViolationException($"linearizability: {linearizability.Explanation}");
+        }
+
+        return linearizability;
     }
 
     /// <summary>
