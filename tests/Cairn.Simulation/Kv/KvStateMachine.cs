@@ -10,6 +10,12 @@ public sealed class KvStateMachine
     private readonly Dictionary<int, long> _values = [];
     private readonly Dictionary<int, (int Seq, KvResult Result)> _lastByClient = [];
 
+    /// <summary>Sabotage for checker tests: apply retried operations again.</summary>
+    internal bool SkipDeduplication { get; init; }
+
+    /// <summary>Sabotage for checker tests: add this to every value written.</summary>
+    internal long ValueSkew { get; init; }
+
     /// <summary>The index of the last applied entry.</summary>
     public ulong AppliedIndex { get; private set; }
 
@@ -52,7 +58,7 @@ public sealed class KvStateMachine
         }
 
         var command = KvCommand.Decode(data);
-        if (_lastByClient.TryGetValue(command.Client, out var last) && command.Seq <= last.Seq)
+        if (_lastByClient.TryGetValue(command.Client, out var last) && command.Seq <= last.Seq && !SkipDeduplication)
         {
             // A duplicate of an applied operation (or an older one the client gave up on): no effect.
             return (command, command.Seq == last.Seq ? last.Result : new KvResult(false, -1));
@@ -66,7 +72,7 @@ public sealed class KvStateMachine
                 result = new KvResult(true, current);
                 break;
             case KvOpKind.Put:
-                SetValue(command.Key, current, command.Value);
+                SetValue(command.Key, current, command.Value + ValueSkew);
                 result = new KvResult(true, command.Value);
                 break;
             case KvOpKind.Cas when current == command.Expected:

@@ -75,7 +75,11 @@ public sealed class SimNode
         Disk.CapacityBytes = null;
         DiskFaulted = false;
         _crashesSeen = Disk.Crashes;
-        Machine = new KvStateMachine();
+        Machine = new KvStateMachine
+        {
+            SkipDeduplication = _world.Options.Sabotage == Sabotage.SkipDeduplication,
+            ValueSkew = _world.Options.Sabotage == Sabotage.DivergentReplica && Id == 1 ? 1 : 0,
+        };
         _awaiting.Clear();
         try
         {
@@ -218,6 +222,10 @@ public sealed class SimNode
             {
                 _awaiting[command.OpId] = proposed.Term;
                 _world.Trace.Record(_world.Now, "propose", Id, 0, proposed.Index, command);
+                if (_world.Options.Sabotage == Sabotage.AnswerOnPropose && command.Kind != KvOpKind.Get)
+                {
+                    Reply(command, new ClientReply(command.Seq, false, 0, new KvResult(true, command.Value)));
+                }
             }
             else
             {

@@ -9,7 +9,7 @@ public sealed record SimulationOptions
     public int Nodes { get; init; } = 3;
 
     /// <summary>How long clients run and the nemesis injects faults.</summary>
-    public long FaultWindow { get; init; } = 2_000_000;
+    public long FaultWindow { get; init; } = 4_000_000;
 
     /// <summary>After the faults stop, how long the cluster gets to finish pending work and converge.</summary>
     public long SettleTimeout { get; init; } = 5_000_000;
@@ -33,16 +33,16 @@ public sealed record SimulationOptions
     /// <summary>The chance a message is delivered twice (each copy with its own latency, so copies also reorder).</summary>
     public double DuplicateRate { get; init; }
 
-    public int Clients { get; init; } = 3;
+    public int Clients { get; init; } = 5;
 
     /// <summary>How many keys clients share: few keys, more contention, a harder history to check.</summary>
     public int Keys { get; init; } = 3;
 
     /// <summary>The longest pause between a client's operations.</summary>
-    public long MaxThinkTime { get; init; } = 10_000;
+    public long MaxThinkTime { get; init; } = 5_000;
 
     /// <summary>How long a client waits for an answer before retrying at another node.</summary>
-    public long ClientTimeout { get; init; } = 60_000;
+    public long ClientTimeout { get; init; } = 40_000;
 
     /// <summary>How long a client retries one operation before recording it as indeterminate and moving on.</summary>
     public long ClientGiveUp { get; init; } = 1_500_000;
@@ -68,6 +68,9 @@ public sealed record SimulationOptions
     public bool DiskFull { get; init; }
 
     public bool BitFlips { get; init; }
+
+    /// <summary>A deliberate bug, for tests of the checkers themselves.</summary>
+    public Sabotage Sabotage { get; init; }
 
     /// <summary>Keeps every event's description (not only the last ones) for debugging one seed.</summary>
     public int TraceTail { get; init; } = 60;
