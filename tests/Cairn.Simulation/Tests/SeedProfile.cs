@@ -8,7 +8,7 @@ namespace Cairn.Simulation.Tests;
 /// </summary>
 public static class SeedProfile
 {
-    public const int CiSeeds = 200;
+    public const int CiSeeds = 300;
 
     public static IReadOnlyList<int> Seeds(int defaultCount)
     {

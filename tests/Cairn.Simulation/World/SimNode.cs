@@ -148,7 +148,8 @@ public sealed class SimNode
         var segments = files.Where(f => f.EndsWith(".rlog", StringComparison.Ordinal)).ToList();
 
         // Not the last segment: a flipped bit in the last frame of the log reads as a torn tail, see the README.
-        var candidates = files.Where(f => !f.EndsWith(".rlog", StringComparison.Ordinal)).Concat(segments.Take(Math.Max(0, segments.Count - 1)))
+        var spared = _world.Options.BitFlipsInLastSegment ? 0 : 1;
+        var candidates = files.Where(f => !f.EndsWith(".rlog", StringComparison.Ordinal)).Concat(segments.Take(Math.Max(0, segments.Count - spared)))
             .Where(f => Disk.LengthOf(f) > 0)
             .ToList();
         if (candidates.Count == 0)

@@ -69,6 +69,12 @@ public sealed record SimulationOptions
 
     public bool BitFlips { get; init; }
 
+    /// <summary>
+    /// Whether a bit flip may also land in the last segment (whose damaged last frame reads as a torn tail and is
+    /// cut off on open). Off by default: see "Known limits" in the README.
+    /// </summary>
+    public bool BitFlipsInLastSegment { get; init; }
+
     /// <summary>A deliberate bug, for tests of the checkers themselves.</summary>
     public Sabotage Sabotage { get; init; }
 
