@@ -24,16 +24,19 @@ public sealed class Nemesis(SimulatedWorld world)
         ScheduleNext();
     }
 
-    /// <summary>Stops injecting, heals the network and restarts every stopped node (with its disk faults cleared).</summary>
+    /// <summary>
+    /// Stops injecting, heals the network, frees full disks and restarts every stopped node. Restarts stay automatic:
+    /// a node may still stop on a corrupt entry it reads only now, and must come back like any other.
+    /// </summary>
     public void StopAndHeal()
     {
         _running = false;
-        world.AutoRestart = false;
         world.Network.Heal();
         world.Network.DropRate = 0;
         foreach (var node in world.Nodes)
         {
             node.Disk.ScheduleCrash(-1, CrashMode.DropUnsynced);
+            node.Disk.CapacityBytes = null;
             node.Start();
         }
     }
