@@ -174,10 +174,15 @@ public sealed class SimNode
             return;
         }
 
+        var (role, term) = (Raft!.Role, Raft.Term);
         try
         {
             action();
             Pump();
+            if (Raft.Role != role || Raft.Term != term)
+            {
+                _world.Trace.Record(_world.Now, "role", Id, 0, StableHash.Combine((ulong)Raft.Role, Raft.Term), $"{role} term {term} -> {Raft.Role} term {Raft.Term}");
+            }
         }
         catch (IOException e) when (Disk.Crashes > _crashesSeen)
         {

@@ -89,10 +89,19 @@ public sealed class SimulatedWorld
     public void Schedule(long delay, string kind, ulong node, ulong peer, ulong detailHash, object? detail, Action action)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(delay);
+        var quiet = kind.StartsWith("tick", StringComparison.Ordinal);
         _queue.Enqueue(
             () =>
             {
-                Trace.Record(Now, kind, node, peer, detailHash, detail);
+                if (quiet)
+                {
+                    Trace.RecordQuietly(Now, kind, node, peer, detailHash);
+                }
+                else
+                {
+                    Trace.Record(Now, kind, node, peer, detailHash, detail);
+                }
+
                 action();
             },
             (Now + delay, _scheduled++));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cairn.Raft;
 using Cairn.Simulation.Kv;
 
 namespace Cairn.Simulation.World;
@@ -17,10 +18,18 @@ public sealed class TraceLog(int tail)
 
     public void Record(long time, string kind, ulong node, ulong peer, ulong detailHash, object? detail = null)
     {
-        var hash = StableHash.Combine(Hash, (ulong)time, StableHash.Text(kind));
-        Hash = StableHash.Combine(hash, StableHash.Combine(node, peer), detailHash);
+        Fold(time, kind, node, peer, detailHash);
         _ring[Count % _ring.Length] = new TraceEvent(time, kind, node, peer, detail);
         Count++;
+    }
+
+    /// <summary>Folds an event into the hash without keeping it for the tail (ticks would crowd out everything else).</summary>
+    public void RecordQuietly(long time, string kind, ulong node, ulong peer, ulong detailHash) => Fold(time, kind, node, peer, detailHash);
+
+    private void Fold(long time, string kind, ulong node, ulong peer, ulong detailHash)
+    {
+        var hash = StableHash.Combine(Hash, (ulong)time, StableHash.Text(kind));
+        Hash = StableHash.Combine(hash, StableHash.Combine(node, peer), detailHash);
     }
 
     /// <summary>The most recent events, oldest first, one per line.</summary>
@@ -36,6 +45,14 @@ public sealed class TraceLog(int tail)
     private readonly record struct TraceEvent(long Time, string Kind, ulong Node, ulong Peer, object? Detail)
     {
         public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"{Time / 1000.0,10:F3}ms {Kind,-14} n{Node}{(Peer != 0 ? $"->{Peer}" : "")} {Detail}");
+            string.Create(CultureInfo.InvariantCulture, $"{Time / 1000.0,10:F3}ms {Kind,-14} n{Node}{(Peer != 0 ? $"->{Peer}" : "")} {Describe(Detail)}");
+
+        private static string? Describe(object? detail) => detail switch
+        {
+            Message m => string.Create(
+                CultureInfo.InvariantCulture,
+                $"{m.Type} term {m.Term} index {m.Index} logterm {m.LogTerm} entries {m.Entries.Count}{(m.Entries.Count > 0 ? $" [{m.Entries[0].Index}..{m.Entries[^1].Index}]" : "")} commit {m.Commit}{(m.Reject ? $" REJECT hint {m.RejectHint}" : "")}"),
+            _ => detail?.ToString(),
+        };
     }
 }
