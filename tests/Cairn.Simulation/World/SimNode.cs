@@ -110,6 +110,9 @@ public sealed class SimNode
             ElectionTick = _world.Options.ElectionTick,
             HeartbeatTick = _world.Options.HeartbeatTick,
             CheckQuorum = _world.Options.CheckQuorum,
+            PreVote = _world.Options.PreVote,
+            MaxInflightMessages = _world.Options.MaxInflightMessages,
+            MaxBytesPerAppend = _world.Options.MaxBytesPerAppend,
         };
         Raft = new RawNode(config, Log, new Random(_world.Random.Next()));
         Status = NodeStatus.Up;

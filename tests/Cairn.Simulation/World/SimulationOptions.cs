@@ -23,6 +23,15 @@ public sealed record SimulationOptions
     /// <summary>Passed to <see cref="Cairn.Raft.RaftConfig.CheckQuorum"/>: a leader that hears from no quorum steps down.</summary>
     public bool CheckQuorum { get; init; } = true;
 
+    /// <summary>Passed to <see cref="Cairn.Raft.RaftConfig.PreVote"/>.</summary>
+    public bool PreVote { get; init; } = true;
+
+    /// <summary>Passed to <see cref="Cairn.Raft.RaftConfig.MaxInflightMessages"/>; small values exercise flow control.</summary>
+    public int MaxInflightMessages { get; init; } = 64;
+
+    /// <summary>Passed to <see cref="Cairn.Raft.RaftConfig.MaxBytesPerAppend"/>; small values split catch-up into many appends.</summary>
+    public long MaxBytesPerAppend { get; init; } = 1024 * 1024;
+
     public long MinLatency { get; init; } = 200;
 
     public long MaxLatency { get; init; } = 6_000;
@@ -98,6 +107,11 @@ public sealed record SimulationOptions
             Keys = 2 + pick.Next(3),
             DiskFull = pick.Next(4) == 0,
             BitFlips = pick.Next(4) == 0,
+            CheckQuorum = pick.Next(4) != 0,
+            PreVote = pick.Next(4) != 0,
+            HeartbeatTick = 1 + pick.Next(3),
+            MaxInflightMessages = pick.Next(3) == 0 ? 2 : 64,
+            MaxBytesPerAppend = pick.Next(3) == 0 ? 200 : 1024 * 1024,
         };
     }
 }
