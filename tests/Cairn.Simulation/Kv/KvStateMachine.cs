@@ -16,6 +16,9 @@ public sealed class KvStateMachine
     /// <summary>Sabotage for checker tests: add this to every value written.</summary>
     internal long ValueSkew { get; init; }
 
+    /// <summary>Whether the last <see cref="Apply"/> executed an operation (false for no-ops and duplicates).</summary>
+    public bool LastApplyTookEffect { get; private set; }
+
     /// <summary>The index of the last applied entry.</summary>
     public ulong AppliedIndex { get; private set; }
 
@@ -52,6 +55,7 @@ public sealed class KvStateMachine
         }
 
         AppliedIndex = index;
+        LastApplyTookEffect = false;
         if (data.IsEmpty)
         {
             return null; // a new leader's no-op
@@ -92,6 +96,7 @@ public sealed class KvStateMachine
         }
 
         _lastByClient[command.Client] = (command.Seq, result);
+        LastApplyTookEffect = true;
         StateHash ^= ClientHash(command.Client, command.Seq, result);
         return (command, result);
     }

@@ -16,4 +16,7 @@ public enum Sabotage
 
     /// <summary>One replica applies puts with a different value from the rest (replicas diverge).</summary>
     DivergentReplica,
+
+    /// <summary>The host sends a Ready's messages before it persists the entries and hard state (votes and acks promise what a crash can undo).</summary>
+    SendBeforePersist,
 }

@@ -250,6 +250,15 @@ public sealed class SimNode
         while (raft.HasReady)
         {
             var ready = raft.Ready();
+            var sendFirst = _world.Options.Sabotage == Sabotage.SendBeforePersist;
+            if (sendFirst)
+            {
+                foreach (var message in ready.Messages)
+                {
+                    _world.SendRaft(message);
+                }
+            }
+
             if (ready.Entries.Count > 0)
             {
                 log.Append(ready.Entries);
@@ -262,7 +271,7 @@ public sealed class SimNode
                 log.SetHardState(state);
             }
 
-            foreach (var message in ready.Messages)
+            foreach (var message in sendFirst ? [] : ready.Messages)
             {
                 _world.SendRaft(message);
             }
@@ -280,6 +289,11 @@ public sealed class SimNode
     {
         var applied = Machine.Apply(entry.Index, entry.Data.Span);
         _world.Convergence.OnApplied(Id, entry.Index, Machine.StateHash);
+        if (applied is { } effect && Machine.LastApplyTookEffect)
+        {
+            _world.Convergence.OnTookEffect(Id, effect.Command.OpId, entry.Index);
+        }
+
         if (applied is var (command, result) && _awaiting.Remove(command.OpId))
         {
             Reply(command, new ClientReply(command.Seq, false, 0, result));
