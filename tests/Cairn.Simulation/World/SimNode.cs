@@ -1,0 +1,313 @@
+using Cairn.Raft;
+using Cairn.Raft.Storage;
+using Cairn.Simulation.Checking;
+using Cairn.Simulation.Kv;
+using Cairn.Storage;
+using Cairn.Testing;
+
+namespace Cairn.Simulation.World;
+
+/// <summary>
+/// One simulated process: a <see cref="RawNode"/> over a <see cref="DurableRaftLog"/> on its own
+/// <see cref="FaultInjectingFileSystem"/>, the KV state machine it applies to, and the host loop that
+/// <see cref="Ready"/> prescribes (persist, then send, then apply, then advance). The disk outlives the process:
+/// a kill throws away the process, the disk keeps what was durable, and a restart reopens the log from it.
+/// </summary>
+public sealed class SimNode
+{
+    private const string LogDirectory = "/raft";
+
+    private readonly SimulatedWorld _world;
+
+    // Requests this node proposed and must answer when it applies them: op id -> term it proposed in.
+    private readonly Dictionary<long, ulong> _awaiting = [];
+    private int _crashesSeen;
+
+    internal SimNode(SimulatedWorld world, ulong id, int diskSeed)
+    {
+        _world = world;
+        Id = id;
+        Disk = new FaultInjectingFileSystem(diskSeed);
+    }
+
+    public ulong Id { get; }
+
+    public FaultInjectingFileSystem Disk { get; }
+
+    public NodeStatus Status { get; private set; } = NodeStatus.Down;
+
+    public DurableRaftLog? Log { get; private set; }
+
+    public RawNode? Raft { get; private set; }
+
+    public KvStateMachine Machine { get; private set; } = new();
+
+    public LogMirror Mirror { get; } = new();
+
+    /// <summary>A disk fault (full disk, bit flip) was injected since the last restart: stopping on an I/O error is then fine.</summary>
+    public bool DiskFaulted { get; private set; }
+
+    /// <summary>A bit was flipped on this disk at some point: refusing to open the log is then fine.</summary>
+    public bool BitFlipped { get; private set; }
+
+    public int Restarts { get; private set; }
+
+    public bool IsLeader => Status == NodeStatus.Up && Raft?.Role == RaftRole.Leader;
+
+    /// <summary>Starts (or restarts) the process from what its disk holds.</summary>
+    internal void Start()
+    {
+        if (Status is NodeStatus.Up or NodeStatus.Unrecoverable)
+        {
+            return;
+        }
+
+        if (Log is not null)
+        {
+            Disk.RestartAfter(Log);
+            Log = null;
+        }
+        else if (Disk.Crashes > 0)
+        {
+            Disk.Restart();
+        }
+
+        Disk.CapacityBytes = null;
+        DiskFaulted = false;
+        _crashesSeen = Disk.Crashes;
+        Machine = new KvStateMachine
+        {
+            SkipDeduplication = _world.Options.Sabotage == Sabotage.SkipDeduplication,
+            ValueSkew = _world.Options.Sabotage == Sabotage.DivergentReplica && Id == 1 ? 1 : 0,
+        };
+        _awaiting.Clear();
+        try
+        {
+            Log = DurableRaftLog.Open(Disk, LogDirectory, new DurableRaftLogOptions { SegmentSize = _world.Options.SegmentSize });
+            Mirror.Rebuild(Log);
+        }
+        catch (IOException e) when (Disk.Crashes > _crashesSeen)
+        {
+            // A scheduled crash hit the recovery itself; the process died again and will be restarted again.
+            Log = null;
+            Status = NodeStatus.Down;
+            _world.Trace.Record(_world.Now, "died-in-open", Id, 0, 0, e.Message);
+            _world.OnNodeStopped(this);
+            return;
+        }
+        catch (CorruptionException e) when (BitFlipped)
+        {
+            Log = null;
+            Status = NodeStatus.Unrecoverable;
+            _world.Trace.Record(_world.Now, "refused-open", Id, 0, 0, e.Message);
+            return;
+        }
+
+        var config = new RaftConfig
+        {
+            Id = Id,
+            Peers = _world.NodeIds,
+            ElectionTick = _world.Options.ElectionTick,
+            HeartbeatTick = _world.Options.HeartbeatTick,
+            CheckQuorum = _world.Options.CheckQuorum,
+            PreVote = _world.Options.PreVote,
+            MaxInflightMessages = _world.Options.MaxInflightMessages,
+            MaxBytesPerAppend = _world.Options.MaxBytesPerAppend,
+        };
+        Raft = new RawNode(config, Log, new Random(_world.Random.Next()));
+        Status = NodeStatus.Up;
+        Restarts++;
+        _world.Trace.Record(_world.Now, "start", Id, 0, Log.LastIndex, $"log {Log.LastIndex} entries, hard state {Log.HardState}");
+        _world.Invariants.OnAppended(this, 1, Mirror.LastIndex, _world.Nodes);
+        Run(() => { });
+    }
+
+    /// <summary>Kills the process: the disk keeps what was synced (and, per <paramref name="mode"/>, some of what was not).</summary>
+    internal void Kill(CrashMode mode)
+    {
+        if (Status != NodeStatus.Up)
+        {
+            return;
+        }
+
+        Disk.Crash(mode);
+        Stop(NodeStatus.Down, $"killed ({mode})");
+    }
+
+    /// <summary>Makes the next few writes fail by killing the process in the middle of one (torn or lost writes).</summary>
+    internal void CrashDuringWrite(long mutatingOperations, CrashMode mode) => Disk.ScheduleCrash(mutatingOperations, mode);
+
+    /// <summary>Leaves only <paramref name="slack"/> bytes free: the next writes past that fail with "no space left".</summary>
+    internal void FillDisk(long slack)
+    {
+        Disk.CapacityBytes = Disk.AllFiles().Sum(Disk.LengthOf) + slack;
+        DiskFaulted = true;
+    }
+
+    /// <summary>Flips a bit at rest in a file the log will have to read (an older segment or the hard state).</summary>
+    internal bool FlipBit(Random random)
+    {
+        var files = Disk.AllFiles().Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal) && !f.EndsWith("LOCK", StringComparison.Ordinal)).ToList();
+        var segments = files.Where(f => f.EndsWith(".rlog", StringComparison.Ordinal)).ToList();
+
+        // Not the last segment: a flipped bit in the last frame of the log reads as a torn tail, see the README.
+        var spared = _world.Options.BitFlipsInLastSegment ? 0 : 1;
+        var candidates = files.Where(f => !f.EndsWith(".rlog", StringComparison.Ordinal)).Concat(segments.Take(Math.Max(0, segments.Count - spared)))
+            .Where(f => Disk.LengthOf(f) > 0)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return false;
+        }
+
+        var path = candidates[random.Next(candidates.Count)];
+        var offset = random.NextInt64(Disk.LengthOf(path));
+        Disk.FlipBit(path, offset, random.Next(8));
+        DiskFaulted = true;
+        BitFlipped = true;
+        _world.Trace.Record(_world.Now, "bit-flip", Id, 0, (ulong)offset, $"{path} @{offset}");
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="action"/> against the running node, then its host loop; a disk failure stops the process.</summary>
+    internal void Run(Action action)
+    {
+        if (Status != NodeStatus.Up)
+        {
+            return;
+        }
+
+        var (role, term) = (Raft!.Role, Raft.Term);
+        try
+        {
+            action();
+            Pump();
+            if (Raft.Role != role || Raft.Term != term)
+            {
+                _world.Trace.Record(_world.Now, "role", Id, 0, StableHash.Combine((ulong)Raft.Role, Raft.Term), $"{role} term {term} -> {Raft.Role} term {Raft.Term}");
+            }
+        }
+        catch (IOException e) when (Disk.Crashes > _crashesSeen)
+        {
+            // The scheduled crash fired: the process died in the middle of a write.
+            Stop(NodeStatus.Down, $"died mid-write: {e.Message}");
+            return;
+        }
+        catch (IOException e) when (DiskFaulted)
+        {
+            // The node met the disk error it was given and stops rather than carry on with a log it cannot trust.
+            Disk.Crash(CrashMode.DropUnsynced);
+            Stop(NodeStatus.Failed, $"stopped on disk error: {e.Message}");
+            return;
+        }
+
+        _world.Invariants.AfterEvent(this);
+    }
+
+    internal void HandleRequest(ClientRequest request)
+    {
+        Run(() =>
+        {
+            var raft = Raft!;
+            var command = request.Command;
+            if (Machine.TryGetApplied(command, out var result))
+            {
+                Reply(command, new ClientReply(command.Seq, false, 0, result));
+                return;
+            }
+
+            if (Machine.LastSeqOf(command.Client) > command.Seq)
+            {
+                return; // the client has moved on
+            }
+
+            if (_awaiting.TryGetValue(command.OpId, out var term) && term == raft.Term && raft.Role == RaftRole.Leader)
+            {
+                return; // already in this leader's log; the reply comes when it applies
+            }
+
+            var proposed = raft.Propose(command.Encode());
+            if (proposed.Accepted)
+            {
+                _awaiting[command.OpId] = proposed.Term;
+                _world.Trace.Record(_world.Now, "propose", Id, 0, proposed.Index, command);
+                if (_world.Options.Sabotage == Sabotage.AnswerOnPropose && command.Kind != KvOpKind.Get)
+                {
+                    Reply(command, new ClientReply(command.Seq, false, 0, new KvResult(true, command.Value)));
+                }
+            }
+            else
+            {
+                Reply(command, new ClientReply(command.Seq, true, proposed.LeaderId, default));
+            }
+        });
+    }
+
+    private void Pump()
+    {
+        var raft = Raft!;
+        var log = Log!;
+        while (raft.HasReady)
+        {
+            var ready = raft.Ready();
+            var sendFirst = _world.Options.Sabotage == Sabotage.SendBeforePersist;
+            if (sendFirst)
+            {
+                foreach (var message in ready.Messages)
+                {
+                    _world.SendRaft(message);
+                }
+            }
+
+            if (ready.Entries.Count > 0)
+            {
+                log.Append(ready.Entries);
+                Mirror.Append(ready.Entries);
+                _world.Invariants.OnAppended(this, ready.Entries[0].Index, ready.Entries[^1].Index, _world.Nodes);
+            }
+
+            if (ready.HardState is { } state)
+            {
+                log.SetHardState(state);
+            }
+
+            foreach (var message in sendFirst ? [] : ready.Messages)
+            {
+                _world.SendRaft(message);
+            }
+
+            foreach (var entry in ready.CommittedEntries)
+            {
+                Apply(entry);
+            }
+
+            raft.Advance(ready);
+        }
+    }
+
+    private void Apply(Entry entry)
+    {
+        var applied = Machine.Apply(entry.Index, entry.Data.Span);
+        _world.Convergence.OnApplied(Id, entry.Index, Machine.StateHash);
+        if (applied is { } effect && Machine.LastApplyTookEffect)
+        {
+            _world.Convergence.OnTookEffect(Id, effect.Command.OpId, entry.Index);
+        }
+
+        if (applied is var (command, result) && _awaiting.Remove(command.OpId))
+        {
+            Reply(command, new ClientReply(command.Seq, false, 0, result));
+        }
+    }
+
+    private void Reply(KvCommand command, ClientReply reply) => _world.SendToClient(Id, command.Client, reply);
+
+    private void Stop(NodeStatus status, string why)
+    {
+        Status = status;
+        Raft = null;
+        _awaiting.Clear();
+        _world.Trace.Record(_world.Now, "stop", Id, 0, (ulong)status, why);
+        _world.OnNodeStopped(this);
+    }
+}
