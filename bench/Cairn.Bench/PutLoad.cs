@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Cairn.Raft.Hosting;
 using Cairn.Raft.Hosting.Protocol;
 using Cairn.Rpc;
 using Google.Protobuf;
@@ -14,7 +15,6 @@ namespace Cairn.Bench;
 /// </summary>
 internal static class PutLoad
 {
-    private const string RegisterMethod = "register.call"; // cairn raft-node's client method
 
     public const string Usage = """
         usage: cairn-bench put-load (--etcd URL[,URL...] | --cairn HOST:PORT[,HOST:PORT...]) [options]
@@ -95,7 +95,7 @@ internal static class PutLoad
                 var request = new RegisterRequest { Key = ByteString.CopyFromUtf8($"bench/{client}/{sequence++ % 1000}"), Value = valueBytes };
                 while (true)
                 {
-                    var reply = peer.CallAsync(RegisterMethod, request, RegisterReply.Parser).GetAwaiter().GetResult();
+                    var reply = peer.CallAsync(RegisterMethods.Call, request, RegisterReply.Parser).GetAwaiter().GetResult();
                     if (reply.Code == 0)
                     {
                         break;

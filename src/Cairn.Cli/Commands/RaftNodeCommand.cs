@@ -14,14 +14,11 @@ namespace Cairn.Cli.Commands;
 
 /// <summary>
 /// <c>cairn raft-node</c> (hidden): one member of a Raft-replicated register over Cairn.Rpc, for the three-process
-/// fault tests and the etcd comparison. Clients call <see cref="Method"/> with a <see cref="RegisterRequest"/> on
+/// fault tests and the etcd comparison. Clients call <see cref="RegisterMethods.Call"/> with a <see cref="RegisterRequest"/> on
 /// any member; a follower answers "not leader" with the leader's address.
 /// </summary>
 internal static class RaftNodeCommand
 {
-    /// <summary>The client method of the register.</summary>
-    public const string Method = "register.call";
-
     private const ulong Group = 1;
 
     public static Command Create()
@@ -104,15 +101,26 @@ internal static class RaftNodeCommand
         host.AddGroup(Group, [.. peers.Keys.Order()], new RegisterMachine());
 
         var router = new RpcRouter();
-        RpcRaftTransport.MapInbound(router, host);
-        router.MapCall(Method, async (request, ct) => new RpcReply(await CallAsync(host, peers, request.ParseBody(RegisterRequest.Parser), ct)));
+        transport.MapInbound(router, host);
+        router.MapCall(RegisterMethods.Isolate, (request, _) =>
+        {
+            var isolate = request.ParseBody(IsolateRequest.Parser);
+            transport.Isolate(isolate.Peers, TimeSpan.FromMilliseconds(Math.Min(isolate.Millis, 600_000)));
+            return ValueTask.FromResult(RpcReply.Empty);
+        });
+        router.MapCall(RegisterMethods.Call, async (request, ct) => new RpcReply(await CallAsync(host, peers, request.ParseBody(RegisterRequest.Parser), ct)));
         await using var server = new RpcServer(rpcOptions, router);
         server.Start(self);
         host.Start();
-        Console.WriteLine($"raft-node {id} serving {Method} on {server.LocalEndPoint} with {peers.Count} members");
+        Console.WriteLine($"raft-node {id} serving {RegisterMethods.Call} on {server.LocalEndPoint} with {peers.Count} members");
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token);
+            while (host.Failure is null)
+            {
+                await Task.Delay(200, stop.Token);
+            }
+
+            await Console.Error.WriteLineAsync($"cairn: error: raft-node {id} stopped: {host.Failure.Message}");
         }
         catch (OperationCanceledException)
         {

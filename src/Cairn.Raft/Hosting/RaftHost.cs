@@ -67,7 +67,8 @@ public sealed class RaftHost : IDisposable
             throw new InvalidOperationException("Groups are added before the host starts.");
         }
 
-        var config = _options.Raft with { Id = NodeId, Peers = [.. peers] };
+        // No forwarding: the host answers a follower's proposer "not leader, try X", which must mean "not taken".
+        var config = _options.Raft with { Id = NodeId, Peers = [.. peers], DisableProposalForwarding = true };
         var log = _log.OpenGroup(groupId);
         var node = new RawNode(config, log, new Random(_random.Next()));
         _groups.Add(groupId, new RaftGroup(groupId, node, log, machine));

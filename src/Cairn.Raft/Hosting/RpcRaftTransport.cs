@@ -18,6 +18,9 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     public const string Method = "raft.batch";
 
     private readonly Dictionary<ulong, RpcPeer> _peers = [];
+    private readonly Dictionary<ulong, EndPoint> _addresses = [];
+    private readonly Dictionary<ulong, long> _cutUntil = []; // Environment.TickCount64 deadlines; under _peers
+    private readonly RpcOptions _options;
     private readonly ILogger? _logger;
 
     /// <summary>Creates connections (made on first use) to every peer but this node.</summary>
@@ -30,22 +33,66 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(peers);
         ArgumentNullException.ThrowIfNull(options);
         _logger = logger;
+        _options = options;
         foreach (var (id, address) in peers)
         {
             if (id != self)
             {
-                _peers[id] = new RpcPeer(address, options, logger, expectedNodeId: id.ToString(CultureInfo.InvariantCulture));
+                _addresses[id] = address;
+                _peers[id] = Connect(id);
             }
         }
     }
 
+    /// <summary>
+    /// Fault injection (multi-process tests): for <paramref name="duration"/>, closes the connections to
+    /// <paramref name="peers"/> and drops every batch to or from them, as a network partition would.
+    /// </summary>
+    public void Isolate(IEnumerable<ulong> peers, TimeSpan duration)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        var until = Environment.TickCount64 + (long)duration.TotalMilliseconds;
+        List<RpcPeer> closing = [];
+        lock (_peers)
+        {
+            foreach (var id in peers)
+            {
+                if (_addresses.ContainsKey(id))
+                {
+                    _cutUntil[id] = until;
+                    closing.Add(_peers[id]);
+                    _peers[id] = Connect(id); // a fresh peer, used again once the cut heals
+                }
+            }
+        }
+
+        foreach (var peer in closing)
+        {
+            _ = peer.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>Whether traffic with <paramref name="peer"/> is cut right now.</summary>
+    public bool IsCut(ulong peer)
+    {
+        lock (_peers)
+        {
+            return _cutUntil.TryGetValue(peer, out var until) && Environment.TickCount64 < until;
+        }
+    }
+
     /// <summary>Routes inbound batches to <paramref name="host"/>; a malformed batch fails only that call.</summary>
-    public static RpcRouter MapInbound(RpcRouter router, RaftHost host)
+    public RpcRouter MapInbound(RpcRouter router, RaftHost host)
     {
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(host);
         return router.MapOneWay(Method, (request, _) =>
         {
+            if (ulong.TryParse(request.RemoteNodeId, NumberStyles.None, CultureInfo.InvariantCulture, out var from) && IsCut(from))
+            {
+                return ValueTask.CompletedTask; // partitioned: as if it never arrived
+            }
+
             host.Deliver(RaftMessageCodec.Decode(request.ParseBody(RaftBatch.Parser)));
             return ValueTask.CompletedTask;
         });
@@ -54,20 +101,34 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     /// <inheritdoc/>
     public void Send(ulong to, IReadOnlyList<GroupMessage> messages)
     {
-        if (_peers.TryGetValue(to, out var peer))
+        RpcPeer? peer;
+        lock (_peers)
         {
-            _ = SendQuietlyAsync(peer, RaftMessageCodec.Encode(messages));
+            if (!_peers.TryGetValue(to, out peer) || (_cutUntil.TryGetValue(to, out var until) && Environment.TickCount64 < until))
+            {
+                return;
+            }
         }
+
+        _ = SendQuietlyAsync(peer, RaftMessageCodec.Encode(messages));
     }
 
     /// <summary>Closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var peer in _peers.Values)
+        List<RpcPeer> peers;
+        lock (_peers)
+        {
+            peers = [.. _peers.Values];
+        }
+
+        foreach (var peer in peers)
         {
             await peer.DisposeAsync();
         }
     }
+
+    private RpcPeer Connect(ulong id) => new(_addresses[id], _options, _logger, expectedNodeId: id.ToString(CultureInfo.InvariantCulture));
 
     private async Task SendQuietlyAsync(RpcPeer peer, RaftBatch batch)
     {
