@@ -11,10 +11,33 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
 
     public IGroupStateMachine Machine { get; } = machine;
 
+    /// <summary>The group's members as configured (hibernation notices go to them).</summary>
+    public IReadOnlyList<ulong> Members { get; init; } = [];
+
     /// <summary>Proposals appended by this node as leader, by index, until an entry at that index is applied.</summary>
     public Dictionary<ulong, (ulong Term, TaskCompletionSource<byte[]?> Done)> Pending { get; } = [];
 
     public ulong Applied { get; set; }
+
+    /// <summary>Whether the group stopped ticking because it is idle (leader) or its leader said so (follower).</summary>
+    public bool Hibernating { get; private set; }
+
+    /// <summary>Ticks since the group last did anything (led by this node).</summary>
+    public int IdleTicks { get; set; }
+
+    /// <summary>Stops ticking until <see cref="Wake"/>.</summary>
+    public void Hibernate()
+    {
+        Hibernating = true;
+        IdleTicks = 0;
+    }
+
+    /// <summary>Anything arrived for the group: tick it again.</summary>
+    public void Wake()
+    {
+        Hibernating = false;
+        IdleTicks = 0;
+    }
 
     public RaftGroupStatus Status => new(Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex);
 

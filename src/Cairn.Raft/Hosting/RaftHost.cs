@@ -71,7 +71,7 @@ public sealed class RaftHost : IDisposable
         var config = _options.Raft with { Id = NodeId, Peers = [.. peers], DisableProposalForwarding = true };
         var log = _log.OpenGroup(groupId);
         var node = new RawNode(config, log, new Random(_random.Next()));
-        _groups.Add(groupId, new RaftGroup(groupId, node, log, machine));
+        _groups.Add(groupId, new RaftGroup(groupId, node, log, machine) { Members = config.Peers });
     }
 
     /// <summary>Starts the loop thread.</summary>
@@ -200,7 +200,11 @@ public sealed class RaftHost : IDisposable
                 {
                     foreach (var group in _groups.Values)
                     {
-                        group.Node.Tick();
+                        if (!group.Hibernating)
+                        {
+                            group.Node.Tick();
+                            MaybeHibernate(group);
+                        }
                     }
                 }
 
@@ -256,11 +260,21 @@ public sealed class RaftHost : IDisposable
             switch (input)
             {
                 case Input.Inbound inbound:
-                    foreach (var (groupId, message) in inbound.Messages)
+                    foreach (var (groupId, message, hibernate) in inbound.Messages)
                     {
-                        if (_groups.TryGetValue(groupId, out var group) && message.To == NodeId)
+                        if (!_groups.TryGetValue(groupId, out var group) || message.To != NodeId)
                         {
+                            continue;
+                        }
+
+                        if (!hibernate)
+                        {
+                            group.Wake();
                             group.Node.Step(message);
+                        }
+                        else if (message.From == group.Node.LeaderId && message.Term == group.Node.Term && group.Node.Role == RaftRole.Follower)
+                        {
+                            group.Hibernate(); // only the leader this node follows, in its term, can put it to sleep
                         }
                     }
 
@@ -271,6 +285,7 @@ public sealed class RaftHost : IDisposable
                 case Input.Campaign campaign:
                     if (_groups.TryGetValue(campaign.GroupId, out var campaigner))
                     {
+                        campaigner.Wake();
                         campaigner.Node.Campaign();
                     }
 
@@ -311,6 +326,7 @@ public sealed class RaftHost : IDisposable
             return;
         }
 
+        group.Wake();
         var result = group.Node.Propose(propose.Command);
         if (!result.Accepted)
         {
@@ -319,6 +335,39 @@ public sealed class RaftHost : IDisposable
         }
 
         group.Pending[result.Index] = (result.Term, propose.Done);
+    }
+
+    /// <summary>
+    /// A led group that has been idle long enough, with everything committed and nobody waiting, stops ticking and
+    /// tells its followers to stop too. Only liveness depends on ticks, never safety; a follower woken by anything
+    /// ticks again and, if the leader is gone, elects another after its election timeout.
+    /// </summary>
+    private void MaybeHibernate(RaftGroup group)
+    {
+        if (_options.HibernateAfterTicks <= 0 || group.Node.Role != RaftRole.Leader)
+        {
+            return;
+        }
+
+        if (group.Pending.Count > 0 || group.Node.CommitIndex != group.Node.LastIndex || group.Applied != group.Node.CommitIndex || group.Node.HasReady)
+        {
+            group.IdleTicks = 0;
+            return;
+        }
+
+        if (++group.IdleTicks < _options.HibernateAfterTicks)
+        {
+            return;
+        }
+
+        group.Hibernate();
+        foreach (var peer in group.Members)
+        {
+            if (peer != NodeId)
+            {
+                _transport.Send(peer, [new GroupMessage(group.Id, new Message { Type = MessageType.Heartbeat, From = NodeId, To = peer, Term = group.Node.Term }, Hibernate: true)]);
+            }
+        }
     }
 
     /// <summary>One round: persist every group's ready with one fsync, then send, apply and advance.</summary>
@@ -333,6 +382,11 @@ public sealed class RaftHost : IDisposable
             }
 
             var ready = group.Node.Ready();
+            if (ready.Entries.Count > 0 || ready.CommittedEntries.Count > 0)
+            {
+                group.IdleTicks = 0;
+            }
+
             group.Log.Append(ready.Entries);
             if (ready.HardState is { } hardState)
             {

@@ -21,6 +21,13 @@ public sealed record RaftHostOptions
     /// <summary>The largest command accepted. Default 8 MiB.</summary>
     public int MaxCommandBytes { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Ticks a led group may stay idle (nothing proposed, everything committed) before the leader stops ticking it
+    /// and tells its followers to stop too, so thousands of idle groups cost almost nothing; anything for the group
+    /// wakes it. Default 40 (4 election timeouts at the default settings); 0 never hibernates.
+    /// </summary>
+    public int HibernateAfterTicks { get; init; } = 40;
+
     /// <summary>Seeds the groups' election timeouts; null uses a random seed.</summary>
     public int? Seed { get; init; }
 }

@@ -14,7 +14,7 @@ public static class RaftMessageCodec
     {
         ArgumentNullException.ThrowIfNull(messages);
         var batch = new RaftBatch();
-        foreach (var (group, m) in messages)
+        foreach (var (group, m, hibernate) in messages)
         {
             var wire = new RaftMessage
             {
@@ -29,6 +29,7 @@ public static class RaftMessageCodec
                 Reject = m.Reject,
                 RejectHint = m.RejectHint,
                 LeaderTransfer = m.LeaderTransfer,
+                Hibernate = hibernate,
             };
             if (!m.Context.IsEmpty)
             {
@@ -94,7 +95,7 @@ public static class RaftMessageCodec
                 LeaderTransfer = wire.LeaderTransfer,
                 Context = wire.Context.Memory,
                 Snapshot = wire.Snapshot is { } s ? new SnapshotMetadata(s.Index, s.Term, new ConfState(s.Voters, s.Learners)) : null,
-            }));
+            }, wire.Hibernate));
         }
 
         return messages;
