@@ -287,11 +287,11 @@ internal sealed class Cluster
             TickAll();
         }
 
-        throw new Xunit.Sdk.XunitException($"no leader after {maxTicks} ticks");
+        throw new Xunit.Sdk.XunitException($"no leader after {maxTicks} ticks: {Describe()}");
     }
 
     /// <summary>
-    /// Liveness once faults have stopped: elects a leader and proposes until one proposal is applied on every node;
+    /// Liveness once faults have stopped: elects a leader and proposes until one proposal is applied on every member;
     /// returns it, or null after <paramref name="attempts"/> tries. A leader found right after healing may still step
     /// down (check-quorum counts the faulty window) and lose its proposal, hence the retries.
     /// </summary>
@@ -306,7 +306,8 @@ internal sealed class Cluster
             {
                 TickAll();
                 Stabilize();
-                if (Ids.All(id => AppliedTexts(id).Contains(text)))
+                // Every member of the leader's membership (nodes outside it, e.g. removed ones, are not expected to).
+            if (Ids.Where(id => leader.ConfState.Contains(id)).All(id => AppliedTexts(id).Contains(text)))
                 {
                     return text;
                 }
@@ -315,6 +316,10 @@ internal sealed class Cluster
 
         return null;
     }
+
+    /// <summary>Each node's role, term, log and membership, for failure messages.</summary>
+    public string Describe() => string.Join("; ", Nodes.Values.Select(n =>
+        $"{n.Id}: {n.Role} t{n.Term} lead {n.LeaderId} last {n.LastIndex}/{(n.TryTermAt(n.LastIndex, out var t) ? t : 0)} commit {n.CommitIndex} [{n.ConfState}]"));
 
     public ProposeResult Propose(ulong id, string text)
     {
