@@ -307,7 +307,7 @@ internal sealed class Cluster
                 TickAll();
                 Stabilize();
                 // Every member of the leader's membership (nodes outside it, e.g. removed ones, are not expected to).
-            if (Ids.Where(id => leader.ConfState.Contains(id)).All(id => AppliedTexts(id).Contains(text)))
+                if (Ids.Where(id => leader.ConfState.Contains(id)).All(id => AppliedTexts(id).Contains(text)))
                 {
                     return text;
                 }
