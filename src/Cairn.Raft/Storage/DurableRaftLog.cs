@@ -308,17 +308,23 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
 
     /// <summary>
     /// Drops every whole segment whose entries all lie below <paramref name="index"/> (the last segment is always
-    /// kept), remembering the term of the last dropped entry so the entry after it can still be matched. The hook
-    /// snapshots will use; it never drops an entry that is not committed.
+    /// kept), remembering the term of the last dropped entry so the entry after it can still be matched. It never
+    /// drops an entry that is not committed, nor one no snapshot covers (<see cref="CreateSnapshot"/> first): a
+    /// follower that needs it could otherwise never be brought up to date.
     /// </summary>
     /// <returns>The new <see cref="FirstIndex"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">Entries below <paramref name="index"/> are not all committed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Entries below <paramref name="index"/> are not all committed and covered by the snapshot.</exception>
     public ulong CompactTo(ulong index)
     {
         ThrowIfUnusable();
         if (index > HardState.Commit + 1)
         {
             throw new ArgumentOutOfRangeException(nameof(index), $"Compacting to {index} would drop entries after the commit index {HardState.Commit}.");
+        }
+
+        if (index > Snapshot.Index + 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"Compacting to {index} would drop entries no snapshot covers (snapshot at {Snapshot.Index}).");
         }
 
         var drop = 0;
