@@ -52,6 +52,7 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
         var all = cluster.Ids.Count;
         var changes = 0;
         var compactions = 0;
+        var reads = new List<ulong>(); // per read: the highest commit index any node had when it was asked
         var leaderOfTerm = new Dictionary<ulong, ulong>();
         var maxTermWhenCommitted = new Dictionary<ulong, ulong>();
         cluster.OnFirstApplied = entry => maxTermWhenCommitted[entry.Index] = cluster.Nodes.Values.Max(n => n.Term);
@@ -98,6 +99,21 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
                 cluster.Compact(cluster.Ids[chaos.Next(all)]);
                 compactions++;
             }
+            else if (roll < 33)
+            {
+                // A linearizable read must see everything committed anywhere before it was asked.
+                var id = cluster.Ids[chaos.Next(all)];
+                var read = reads.Count;
+                reads.Add(cluster.Nodes.Values.Max(n => n.CommitIndex));
+                cluster[id].ReadIndex(BitConverter.GetBytes(read));
+                cluster.Collect();
+            }
+            else if (roll < 34)
+            {
+                var leader = cluster.Leaders.OrderByDescending(l => l.Term).FirstOrDefault();
+                leader?.TransferLeadership(leader.ConfState.Voters[chaos.Next(leader.ConfState.Voters.Count)]);
+                cluster.Collect();
+            }
             else
             {
                 foreach (var id in cluster.Ids.Where(_ => chaos.Next(4) != 0))
@@ -122,6 +138,7 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
             }
 
             CheckSafety(cluster, leaderOfTerm, maxTermWhenCommitted);
+            CheckReads(cluster, reads);
             if (Environment.GetEnvironmentVariable("CAIRN_TRACE") is not null)
             {
                 Console.Error.WriteLine($"step {step} roll {roll}: " + string.Join(" ", cluster.Nodes.Values.Select(n => $"{n.Id}:{n.Role.ToString()[0]}{n.Term}/{n.CommitIndex}")));
@@ -136,7 +153,7 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
         CheckSafety(cluster, leaderOfTerm, maxTermWhenCommitted);
         Assert.True(committed is not null, "no proposal committed on every node after the faults stopped");
         return $"{size} nodes, seed {seed}: {cluster.Committed.Count} entries committed, {leaderOfTerm.Count} terms with a leader, "
-            + $"{proposals} proposals, {changes} membership changes, {compactions} compactions, "
+            + $"{proposals} proposals, {cluster.ReadStates.Values.Sum(r => r.Count)} of {reads.Count} reads confirmed, {changes} membership changes, {compactions} compactions, "
             + $"{cluster.Delivered.Count(m => m.Type == MessageType.Snapshot)} snapshots sent, {cluster.Delivered.Count} messages delivered, drop rate {dropPercent}%";
     }
 
@@ -214,6 +231,20 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
                         cluster.Storages[id].Term(index) == entry.Term,
                         $"committed entry lost: node {id} holds a different entry at committed index {index}");
                 }
+            }
+        }
+    }
+
+    private static void CheckReads(Cluster cluster, List<ulong> reads)
+    {
+        foreach (var (id, states) in cluster.ReadStates)
+        {
+            foreach (var state in states)
+            {
+                var read = BitConverter.ToInt32(state.Context.Span);
+                Assert.True(
+                    state.Index >= reads[read],
+                    $"stale read: node {id}'s read {read} got index {state.Index}, but {reads[read]} was committed before it was asked");
             }
         }
     }
