@@ -9,7 +9,11 @@ public enum ProposeRefusal
     /// <summary>This node is not the leader (and did not forward the proposal).</summary>
     NotLeader = 1,
 
-    /// <summary>This node is not the leader and forwarded the proposal to <see cref="ProposeResult.LeaderId"/>; it may still be lost.</summary>
+    /// <summary>
+    /// This node is not the leader and forwarded the proposal to <see cref="ProposeResult.LeaderId"/>, which may
+    /// lose it or append it. Its outcome is unknown: a host that also retries it elsewhere must make commands
+    /// idempotent (e.g. by request id), or set <see cref="RaftConfig.DisableProposalForwarding"/>.
+    /// </summary>
     Forwarded = 2,
 
     /// <summary>An earlier membership change (or the new leader's first entry) is not committed yet: retry later.</summary>

@@ -124,7 +124,14 @@ internal sealed class RaftLog
                 throw new InvalidOperationException($"Entry {conflict} conflicts with the committed prefix (commit {Committed}).");
             }
 
-            Append(entries.Skip((int)(conflict - index - 1)).ToList());
+            var from = (int)(conflict - index - 1);
+            var tail = new Entry[entries.Count - from];
+            for (var i = 0; i < tail.Length; i++)
+            {
+                tail[i] = entries[from + i];
+            }
+
+            Append(tail);
         }
 
         CommitTo(Math.Min(leaderCommit, lastNewIndex));
@@ -197,32 +204,60 @@ internal sealed class RaftLog
     }
 
     /// <summary>Entries from <paramref name="low"/> to the end, at most <paramref name="maxBytes"/> of them (always at least one).</summary>
-    public IReadOnlyList<Entry> EntriesFrom(ulong low, long maxBytes)
+    public IReadOnlyList<Entry> EntriesFrom(ulong low, long maxBytes) => Entries(low, LastIndex + 1, maxBytes);
+
+    /// <summary>The entries in [<paramref name="low"/>, <paramref name="high"/>), cut after <paramref name="maxBytes"/> (at least one).</summary>
+    public IReadOnlyList<Entry> Entries(ulong low, ulong high, long maxBytes)
     {
         var last = LastIndex;
-        if (low < FirstIndex || low > last + 1)
+        if (low < FirstIndex || low > high || high > last + 1)
         {
-            throw new InvalidOperationException($"Cannot read entries from {low} (last index {last}).");
+            throw new InvalidOperationException($"Cannot read entries [{low}, {high}) (log holds [{FirstIndex}, {last}]).");
         }
 
-        var result = new List<Entry>();
+        var result = new List<Entry>((int)Math.Min(high - low, 256));
         long bytes = 0;
-        var stableEnd = PendingSnapshot is null ? Math.Min(_unstable.Offset, _storage.LastIndex + 1) : 0;
-        IEnumerable<Entry> source = low < stableEnd
-            ? _storage.Entries(low, stableEnd).Concat(_unstable.Slice(_unstable.Offset, last + 1))
-            : _unstable.Slice(low, last + 1);
-        foreach (var entry in source)
+        var stableEnd = PendingSnapshot is null ? Math.Min(Math.Min(_unstable.Offset, _storage.LastIndex + 1), high) : 0;
+
+        // Stable entries are read in growing pages, so a size-bounded read does not load the whole stored range.
+        var index = low;
+        var page = 16UL;
+        while (index < stableEnd)
+        {
+            var end = Math.Min(stableEnd, index + page);
+            foreach (var entry in _storage.Entries(index, end))
+            {
+                if (!Add(entry))
+                {
+                    return result;
+                }
+            }
+
+            index = end;
+            page = Math.Min(page * 2, 4096);
+        }
+
+        for (; index < high; index++)
+        {
+            if (!Add(_unstable.At(index)))
+            {
+                break;
+            }
+        }
+
+        return result;
+
+        bool Add(Entry entry)
         {
             bytes += entry.Size;
             if (result.Count > 0 && bytes > maxBytes)
             {
-                break;
+                return false;
             }
 
             result.Add(entry);
+            return true;
         }
-
-        return result;
     }
 
     public void CommitTo(ulong index)
@@ -256,7 +291,7 @@ internal sealed class RaftLog
     public bool HasNextCommittedEntries => PendingSnapshot is null && Committed > Applied;
 
     public IReadOnlyList<Entry> NextCommittedEntries() =>
-        HasNextCommittedEntries ? EntriesFrom(Applied + 1, long.MaxValue).Take((int)(Committed - Applied)).ToList() : [];
+        HasNextCommittedEntries ? Entries(Applied + 1, Committed + 1, long.MaxValue) : [];
 
     public void AppliedTo(ulong index)
     {

@@ -93,8 +93,14 @@ public sealed class RawNode
 
     private int Quorum => ConfState.Quorum;
 
-    /// <summary>Whether this node may campaign: only a voter of the membership in force can.</summary>
-    private bool Promotable => ConfState.IsVoter(Id);
+    /// <summary>
+    /// Whether this node may campaign: a voter of the membership in force, or of the one before it while the change
+    /// that removed it is not committed — it may still be needed to commit that change (thesis §4.2.2). Votes are
+    /// counted in the membership in force either way.
+    /// </summary>
+    private bool Promotable =>
+        ConfState.IsVoter(Id)
+        || (_log.Committed < _log.Membership.CurrentIndex && _log.Membership.At(_log.Membership.CurrentIndex - 1).IsVoter(Id));
 
     /// <summary>The term of the entry at <paramref name="index"/>, if this node's log has one (for tests and invariant checks).</summary>
     internal bool TryTermAt(ulong index, out ulong term) => _log.TryTerm(index, out term);
@@ -415,14 +421,14 @@ public sealed class RawNode
 
     private void TickElection()
     {
-        _electionElapsed++;
-        if (_electionElapsed >= _randomizedElectionTimeout)
+        // A node that may not campaign keeps counting (bounded), so its lease on a silent leader runs out and it
+        // answers the votes the group needs — found by the randomized test, where a restarting count phase-locked
+        // a non-voter's lease with a candidate's retries.
+        _electionElapsed = Math.Min(_electionElapsed + 1, int.MaxValue - 1);
+        if (Promotable && _electionElapsed >= _randomizedElectionTimeout)
         {
             _electionElapsed = 0;
-            if (Promotable)
-            {
-                Campaign(preElection: _config.PreVote);
-            }
+            Campaign(preElection: _config.PreVote);
         }
     }
 

@@ -33,15 +33,15 @@ internal sealed class UnstableLog
         return true;
     }
 
-    /// <summary>The entries in [<paramref name="low"/>, <paramref name="high"/>), which must lie inside this tail.</summary>
-    public IEnumerable<Entry> Slice(ulong low, ulong high)
+    /// <summary>The entry at <paramref name="index"/>, which must lie inside this tail.</summary>
+    public Entry At(ulong index)
     {
-        if (low < Offset || high > Offset + (ulong)_entries.Count || low > high)
+        if (index < Offset || index >= Offset + (ulong)_entries.Count)
         {
-            throw new InvalidOperationException($"Unstable slice [{low}, {high}) is outside [{Offset}, {Offset + (ulong)_entries.Count}).");
+            throw new InvalidOperationException($"Unstable entry {index} is outside [{Offset}, {Offset + (ulong)_entries.Count}).");
         }
 
-        return _entries.Skip((int)(low - Offset)).Take((int)(high - low));
+        return _entries[(int)(index - Offset)];
     }
 
     /// <summary>Appends entries, first dropping every entry at or after the first new index.</summary>

@@ -184,6 +184,34 @@ public class MembershipTests
     }
 
     [Fact]
+    public void A_node_whose_removal_is_not_committed_may_still_campaign_to_commit_it()
+    {
+        // Found by the randomized test: leader 1 removes itself from {1, 2}, then loses touch with 2 and steps down
+        // before the removal commits. Node 2, without the removal, needs 1's vote and cannot get it (1's log is
+        // newer); if 1 never campaigned, neither could ever win. The thesis lets 1 campaign until the change commits.
+        var cluster = new Cluster(2, seed: 31);
+        var leader = cluster.ElectLeader();
+        var other = cluster.Ids.First(id => id != leader.Id);
+        cluster.Stabilize();
+        cluster.Isolate(other);
+        Assert.True(cluster.ProposeConfChange(leader.Id, ConfChangeType.RemoveNode, leader.Id).Accepted);
+        for (var tick = 0; tick < 30 && leader.Role == RaftRole.Leader; tick++)
+        {
+            cluster.TickAll();
+        }
+
+        Assert.Equal(RaftRole.Follower, leader.Role); // check-quorum: it heard from no voter of {other}
+        cluster.Network.Clear();
+        cluster.Heal();
+
+        cluster.WaitApplied(leader.LastIndex, [leader.Id, other], maxTicks: 200);
+
+        Assert.Equal([other], cluster[other].ConfState.Voters);
+        var next = cluster.ElectLeader();
+        Assert.Equal(other, next.Id);
+    }
+
+    [Fact]
     public void Removing_a_follower_shrinks_the_quorum_and_stops_replication_to_it()
     {
         var cluster = new Cluster(3, seed: 28);

@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace Cairn.Raft.Tests;
 
 /// <summary>
-/// Random partitions, drops, duplicates, reordering, restarts, ticks and proposals, with Raft's safety properties
-/// checked after every step. Each run is one seed; set CAIRN_SEED to run just that seed, CAIRN_TRACE=1 to print
+/// Random partitions, drops, duplicates, reordering, restarts, ticks, proposals, membership changes (two extra nodes
+/// start outside the group and are added, promoted, demoted and removed at random) and compactions that force
+/// snapshot installs, with Raft's safety properties checked after every step. Each run is one seed; set CAIRN_SEED to run just that seed, CAIRN_TRACE=1 to print
 /// every node's role, term and commit index after each step, and CAIRN_SEEDS=n to soak over seeds 1..n.
 /// </summary>
 public class RandomizedSafetyTests(ITestOutputHelper output)
@@ -46,6 +47,12 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
     {
         var chaos = new Random(seed);
         var cluster = new Cluster(size, seed);
+        cluster.AddNode((ulong)size + 1);
+        cluster.AddNode((ulong)size + 2);
+        var all = cluster.Ids.Count;
+        var changes = 0;
+        var compactions = 0;
+        var reads = new List<ulong>(); // per read: the highest commit index any node had when it was asked
         var leaderOfTerm = new Dictionary<ulong, ulong>();
         var maxTermWhenCommitted = new Dictionary<ulong, ulong>();
         cluster.OnFirstApplied = entry => maxTermWhenCommitted[entry.Index] = cluster.Nodes.Values.Max(n => n.Term);
@@ -66,12 +73,46 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
             }
             else if (roll < 4)
             {
-                cluster.Restart(cluster.Ids[chaos.Next(size)]);
+                cluster.Restart(cluster.Ids[chaos.Next(all)]);
             }
             else if (roll < 25)
             {
-                var target = cluster.Leaders.Select(l => l.Id).DefaultIfEmpty(cluster.Ids[chaos.Next(size)]).First();
-                cluster.Propose(chaos.Next(4) == 0 ? cluster.Ids[chaos.Next(size)] : target, $"{seed}:{proposals++}");
+                var target = cluster.Leaders.Select(l => l.Id).DefaultIfEmpty(cluster.Ids[chaos.Next(all)]).First();
+                cluster.Propose(chaos.Next(4) == 0 ? cluster.Ids[chaos.Next(all)] : target, $"{seed}:{proposals++}");
+            }
+            else if (roll < 28)
+            {
+                // The core refuses what is not allowed now (pending change, no-op, last voter); the rest goes ahead.
+                var leader = cluster.Leaders.OrderByDescending(l => l.Term).FirstOrDefault();
+                if (leader is not null)
+                {
+                    var type = (ConfChangeType)chaos.Next(3);
+                    var node = cluster.Ids[chaos.Next(all)];
+                    if (type != ConfChangeType.RemoveNode || leader.ConfState.Voters.Count > 2 || !leader.ConfState.IsVoter(node))
+                    {
+                        changes += cluster.ProposeConfChange(leader.Id, type, node).Accepted ? 1 : 0;
+                    }
+                }
+            }
+            else if (roll < 30)
+            {
+                cluster.Compact(cluster.Ids[chaos.Next(all)]);
+                compactions++;
+            }
+            else if (roll < 33)
+            {
+                // A linearizable read must see everything committed anywhere before it was asked.
+                var id = cluster.Ids[chaos.Next(all)];
+                var read = reads.Count;
+                reads.Add(cluster.Nodes.Values.Max(n => n.CommitIndex));
+                cluster[id].ReadIndex(BitConverter.GetBytes(read));
+                cluster.Collect();
+            }
+            else if (roll < 34)
+            {
+                var leader = cluster.Leaders.OrderByDescending(l => l.Term).FirstOrDefault();
+                leader?.TransferLeadership(leader.ConfState.Voters[chaos.Next(leader.ConfState.Voters.Count)]);
+                cluster.Collect();
             }
             else
             {
@@ -97,6 +138,7 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
             }
 
             CheckSafety(cluster, leaderOfTerm, maxTermWhenCommitted);
+            CheckReads(cluster, reads);
             if (Environment.GetEnvironmentVariable("CAIRN_TRACE") is not null)
             {
                 Console.Error.WriteLine($"step {step} roll {roll}: " + string.Join(" ", cluster.Nodes.Values.Select(n => $"{n.Id}:{n.Role.ToString()[0]}{n.Term}/{n.CommitIndex}")));
@@ -111,7 +153,8 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
         CheckSafety(cluster, leaderOfTerm, maxTermWhenCommitted);
         Assert.True(committed is not null, "no proposal committed on every node after the faults stopped");
         return $"{size} nodes, seed {seed}: {cluster.Committed.Count} entries committed, {leaderOfTerm.Count} terms with a leader, "
-            + $"{proposals} proposals, {cluster.Delivered.Count} messages delivered, drop rate {dropPercent}%";
+            + $"{proposals} proposals, {cluster.ReadStates.Values.Sum(r => r.Count)} of {reads.Count} reads confirmed, {changes} membership changes, {compactions} compactions, "
+            + $"{cluster.Delivered.Count(m => m.Type == MessageType.Snapshot)} snapshots sent, {cluster.Delivered.Count} messages delivered, drop rate {dropPercent}%";
     }
 
     private static void CheckSafety(Cluster cluster, Dictionary<ulong, ulong> leaderOfTerm, Dictionary<ulong, ulong> maxTermWhenCommitted)
@@ -137,24 +180,25 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
             {
                 var x = cluster.Storages[ids[a]];
                 var y = cluster.Storages[ids[b]];
+                var low = Math.Max(x.FirstIndex, y.FirstIndex); // below it, one of them holds a snapshot instead
                 var top = Math.Min(x.LastIndex, y.LastIndex);
-                while (top > 0 && x.Term(top) != y.Term(top))
+                while (top >= low && x.Term(top) != y.Term(top))
                 {
                     top--;
                 }
 
-                if (top == 0)
+                if (top < low)
                 {
                     continue;
                 }
 
-                var xs = x.Entries(1, top + 1);
-                var ys = y.Entries(1, top + 1);
+                var xs = x.Entries(low, top + 1);
+                var ys = y.Entries(low, top + 1);
                 for (var i = 0; i < xs.Count; i++)
                 {
                     Assert.True(
                         xs[i].Term == ys[i].Term && xs[i].Data.Span.SequenceEqual(ys[i].Data.Span),
-                        $"log matching: nodes {ids[a]} and {ids[b]} agree at {top} but differ at {i + 1}");
+                        $"log matching: nodes {ids[a]} and {ids[b]} agree at {top} but differ at {low + (ulong)i}");
                 }
             }
         }
@@ -165,7 +209,7 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
         {
             foreach (var (index, entry) in cluster.Committed)
             {
-                if (leader.Term > maxTermWhenCommitted[index])
+                if (leader.Term > maxTermWhenCommitted[index] && index + 1 >= cluster.Storages[leader.Id].FirstIndex)
                 {
                     Assert.True(
                         leader.TryTermAt(index, out var term) && term == entry.Term,
@@ -181,12 +225,26 @@ public class RandomizedSafetyTests(ITestOutputHelper output)
             Assert.True(node.CommitIndex <= node.LastIndex);
             foreach (var (index, entry) in cluster.Committed)
             {
-                if (index <= node.CommitIndex)
+                if (index <= node.CommitIndex && index + 1 >= cluster.Storages[id].FirstIndex)
                 {
                     Assert.True(
                         cluster.Storages[id].Term(index) == entry.Term,
                         $"committed entry lost: node {id} holds a different entry at committed index {index}");
                 }
+            }
+        }
+    }
+
+    private static void CheckReads(Cluster cluster, List<ulong> reads)
+    {
+        foreach (var (id, states) in cluster.ReadStates)
+        {
+            foreach (var state in states)
+            {
+                var read = BitConverter.ToInt32(state.Context.Span);
+                Assert.True(
+                    state.Index >= reads[read],
+                    $"stale read: node {id}'s read {read} got index {state.Index}, but {reads[read]} was committed before it was asked");
             }
         }
     }

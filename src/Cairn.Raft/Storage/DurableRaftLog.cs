@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using Cairn.Core;
 using Cairn.Storage;
 using Cairn.Storage.IO;
 
@@ -24,12 +25,19 @@ namespace Cairn.Raft.Storage;
 /// state, a commit index beyond the log) is refused with a <see cref="CorruptionException"/> naming the file and
 /// offset: the log never guesses.
 /// </para>
+/// <para>
+/// Snapshot metadata (index, term, membership) lives in its own small file, replaced atomically. Installing a
+/// leader's snapshot writes that file first — the commit point — then deletes the segments, then records the new
+/// compaction point in the hard-state file; opening a log whose snapshot file is ahead of a log that does not hold the
+/// snapshot's entry finishes such an interrupted install. The snapshot's bytes are the host's (<see cref="SnapshotStore"/>).
+/// </para>
 /// <para>Not thread-safe: one host loop owns the log.</para>
 /// </remarks>
 public sealed class DurableRaftLog : IRaftStorage, IDisposable
 {
     private const string SegmentExtension = ".rlog";
     private const string StateFileName = "hardstate";
+    private const string SnapshotFileName = "snapshot";
     private const string LockFileName = "LOCK";
     private const int SegmentNameDigits = 20;
 
@@ -59,6 +67,9 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
     /// <inheritdoc/>
     public HardState HardState { get; private set; }
 
+    /// <inheritdoc/>
+    public SnapshotMetadata Snapshot { get; private set; } = SnapshotMetadata.Empty;
+
     /// <summary>The index of the first stored entry: 1, or one past the point <see cref="CompactTo"/> dropped entries to.</summary>
     public ulong FirstIndex => _compactedIndex + 1;
 
@@ -69,6 +80,8 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
     public int SegmentCount => _segments.Count;
 
     private string StatePath => Path.Combine(Directory, StateFileName);
+
+    private string SnapshotPath => Path.Combine(Directory, SnapshotFileName);
 
     /// <summary>
     /// Opens (or creates) the log in <paramref name="directory"/>, recovering from a crash: see the remarks on
@@ -295,17 +308,23 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
 
     /// <summary>
     /// Drops every whole segment whose entries all lie below <paramref name="index"/> (the last segment is always
-    /// kept), remembering the term of the last dropped entry so the entry after it can still be matched. The hook
-    /// snapshots will use; it never drops an entry that is not committed.
+    /// kept), remembering the term of the last dropped entry so the entry after it can still be matched. It never
+    /// drops an entry that is not committed, nor one no snapshot covers (<see cref="CreateSnapshot"/> first): a
+    /// follower that needs it could otherwise never be brought up to date.
     /// </summary>
     /// <returns>The new <see cref="FirstIndex"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">Entries below <paramref name="index"/> are not all committed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Entries below <paramref name="index"/> are not all committed and covered by the snapshot.</exception>
     public ulong CompactTo(ulong index)
     {
         ThrowIfUnusable();
         if (index > HardState.Commit + 1)
         {
             throw new ArgumentOutOfRangeException(nameof(index), $"Compacting to {index} would drop entries after the commit index {HardState.Commit}.");
+        }
+
+        if (index > Snapshot.Index + 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"Compacting to {index} would drop entries no snapshot covers (snapshot at {Snapshot.Index}).");
         }
 
         var drop = 0;
@@ -347,6 +366,52 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
         return FirstIndex;
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="IOException">A write failed; the log refuses further use until reopened.</exception>
+    public void ApplySnapshot(SnapshotMetadata snapshot)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.IsEmpty || snapshot.Index <= Snapshot.Index || snapshot.Index < HardState.Commit)
+        {
+            throw new InvalidOperationException($"Snapshot at {snapshot.Index} is not newer than the stored snapshot ({Snapshot.Index}) and commit ({HardState.Commit}).");
+        }
+
+        try
+        {
+            WriteSnapshotFile(snapshot);
+            DiscardAll(snapshot);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Entries stay until <see cref="CompactTo"/>, which drops whole segments only.</remarks>
+    public void CreateSnapshot(SnapshotMetadata snapshot)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Index <= Snapshot.Index || snapshot.Index > HardState.Commit || snapshot.Index < _compactedIndex || Term(snapshot.Index) != snapshot.Term)
+        {
+            throw new InvalidOperationException(
+                $"Snapshot at {snapshot.Index}/{snapshot.Term} must be newer than {Snapshot.Index}, committed (commit {HardState.Commit}) and match a stored entry.");
+        }
+
+        try
+        {
+            WriteSnapshotFile(snapshot);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
+    }
+
     /// <summary>Closes the log's files and releases its directory lock.</summary>
     public void Dispose()
     {
@@ -365,6 +430,74 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
     }
 
     private int SlotOf(ulong index) => (int)(index - _compactedIndex - 1);
+
+    private void WriteSnapshotFile(SnapshotMetadata snapshot)
+    {
+        var header = SnapshotFormat.EncodeHeader(snapshot);
+        var bytes = new byte[header.Length + 4];
+        header.CopyTo(bytes, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(header.Length), Crc32C.Compute(header));
+        _fs.ReplaceAtomically(SnapshotPath, bytes);
+        Snapshot = snapshot;
+    }
+
+    /// <summary>Drops every entry (newest segment first) and moves the compaction point to the installed snapshot.</summary>
+    private void DiscardAll(SnapshotMetadata snapshot)
+    {
+        // One directory fsync per segment: a crash then leaves a prefix of the old log, which still opens.
+        for (var i = _segments.Count - 1; i >= 0; i--)
+        {
+            _segments[i].File.Dispose();
+            _fs.Delete(_segments[i].Path);
+            _fs.SyncDirectory(Directory);
+        }
+
+        _segments.Clear();
+        _slots.Clear();
+        var state = HardState with { Commit = Math.Max(HardState.Commit, snapshot.Index) };
+        WriteState(state, snapshot.Index, snapshot.Term);
+        HardState = state;
+        _compactedIndex = snapshot.Index;
+        _compactedTerm = snapshot.Term;
+    }
+
+    private SnapshotMetadata ReadSnapshotFile()
+    {
+        using var file = _fs.Open(SnapshotPath, create: false);
+        var length = file.Length;
+        if (length < SnapshotFormat.FixedHeaderSize + 4 || length > SnapshotFormat.FixedHeaderSize + (8 * SnapshotFormat.MaxMembers) + 4)
+        {
+            throw new CorruptionException($"{SnapshotPath} at offset 0: the file is {length} bytes, not a snapshot record.");
+        }
+
+        var bytes = new byte[length];
+        ReadExactly(SnapshotPath, file, bytes);
+        var header = bytes.AsSpan(0, bytes.Length - 4);
+        if (!SnapshotFormat.TryReadFixedHeader(header, out var rest, out var error)
+            || SnapshotFormat.FixedHeaderSize + rest != header.Length
+            || Crc32C.Compute(header) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(header.Length))
+            || !SnapshotFormat.TryDecodeHeader(header, out var snapshot, out error))
+        {
+            throw new CorruptionException($"{SnapshotPath} at offset 0: {error ?? "CRC mismatch or bad length"}. Refusing to open: the snapshot the log starts from cannot be guessed.");
+        }
+
+        return snapshot;
+    }
+
+    private static void ReadExactly(string path, IStorageFile file, Span<byte> buffer)
+    {
+        var done = 0;
+        while (done < buffer.Length)
+        {
+            var read = file.Read(done, buffer[done..]);
+            if (read == 0)
+            {
+                throw new CorruptionException($"{path} at offset {done}: the file ends early.");
+            }
+
+            done += read;
+        }
+    }
 
     private void ThrowIfUnusable()
     {
@@ -558,6 +691,17 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
             }
 
             segment.Length = position;
+        }
+
+        if (_fs.FileExists(SnapshotPath))
+        {
+            Snapshot = ReadSnapshotFile();
+            var holds = Snapshot.Index >= _compactedIndex && Snapshot.Index <= LastIndex && Term(Snapshot.Index) == Snapshot.Term;
+            if (Snapshot.Index > _compactedIndex && !holds)
+            {
+                // The snapshot record is ahead of a log that lacks its entry: an install the crash interrupted.
+                DiscardAll(Snapshot);
+            }
         }
 
         if (HardState.Commit > LastIndex)

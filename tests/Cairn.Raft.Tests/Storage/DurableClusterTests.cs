@@ -5,8 +5,9 @@ namespace Cairn.Raft.Tests.Storage;
 
 /// <summary>
 /// Raft nodes whose storage is a <see cref="DurableRaftLog"/> on a fault-injecting disk each: random ticks,
-/// proposals, lost messages and crash-restarts that reopen the log from disk. The cluster harness checks state
-/// machine safety at every apply; at the end the logs agree and a new proposal reaches every node.
+/// proposals, lost messages, compactions (so lagging nodes install snapshots) and crash-restarts that reopen the
+/// log from disk. The cluster harness checks state machine safety at every apply; at the end the logs agree and a
+/// new proposal reaches every node.
 /// </summary>
 public sealed class DurableClusterTests
 {
@@ -29,6 +30,7 @@ public sealed class DurableClusterTests
         cluster.Drop = _ => chaos.Next(100) < 10;
         var restarts = 0;
         var proposals = 0;
+        var compactions = 0;
 
         for (var step = 0; step < 300; step++)
         {
@@ -40,6 +42,12 @@ public sealed class DurableClusterTests
                 disks[id].RestartAfter((DurableRaftLog)cluster.Storages[id]);
                 cluster.Restart(id, OpenLog(id));
                 restarts++;
+            }
+            else if (roll < 5)
+            {
+                // Snapshot at what the node applied and drop the whole segments below it; laggards get the snapshot.
+                cluster.Compact(cluster.Ids[chaos.Next(cluster.Ids.Count)]);
+                compactions++;
             }
             else if (roll < 25)
             {
@@ -59,6 +67,7 @@ public sealed class DurableClusterTests
 
         Assert.NotNull(committed);
         Assert.True(restarts > 0, "no node was restarted");
+        Assert.True(compactions > 0, "no node compacted");
         Assert.True(cluster.Committed.Count > 10, $"only {cluster.Committed.Count} entries committed");
 
         // Every node's durable log holds what was committed, and the logs agree on it after one more restart each.
@@ -69,7 +78,8 @@ public sealed class DurableClusterTests
             using var log = OpenLog(id);
             var commit = log.HardState.Commit;
             Assert.True(commit >= (ulong)cluster.Committed.Count - 1, $"node {id} commit {commit} of {cluster.Committed.Count}");
-            foreach (var entry in log.Entries(1, commit + 1))
+            Assert.True(log.FirstIndex <= log.Snapshot.Index + 1, $"node {id}: a gap between the snapshot at {log.Snapshot.Index} and the log from {log.FirstIndex}");
+            foreach (var entry in log.Entries(log.FirstIndex, commit + 1))
             {
                 var first = cluster.Committed[entry.Index];
                 Assert.Equal(first.Term, entry.Term);

@@ -202,6 +202,8 @@ public sealed class DurableRaftLogTests
         var segments = log.SegmentCount;
         Assert.Throws<ArgumentOutOfRangeException>(() => log.CompactTo(25)); // nothing committed yet
         log.SetHardState(new HardState(2, 1, 30));
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.CompactTo(25)); // no snapshot covers the entries yet
+        log.CreateSnapshot(new SnapshotMetadata(24, 2, new ConfState([1])));
         var first = log.CompactTo(25);
         Assert.True(first > 1 && first <= 25, $"first index {first}");
         Assert.True(log.SegmentCount < segments);
