@@ -39,7 +39,7 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
         IdleTicks = 0;
     }
 
-    public RaftGroupStatus Status => new(Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex);
+    public RaftGroupStatus Status => new(Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex, Hibernating);
 
     /// <summary>Applies committed entries and answers the proposals they carry.</summary>
     public void Apply(IReadOnlyList<Entry> committed)

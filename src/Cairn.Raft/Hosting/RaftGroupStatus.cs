@@ -8,4 +8,5 @@ namespace Cairn.Raft.Hosting;
 /// <param name="Commit">The commit index.</param>
 /// <param name="Applied">The last index applied to the state machine.</param>
 /// <param name="LastIndex">The last index in this node's log.</param>
-public readonly record struct RaftGroupStatus(ulong GroupId, RaftRole Role, ulong Term, ulong LeaderId, ulong Commit, ulong Applied, ulong LastIndex);
+/// <param name="Hibernating">Whether the group has stopped ticking here because it is idle.</param>
+public readonly record struct RaftGroupStatus(ulong GroupId, RaftRole Role, ulong Term, ulong LeaderId, ulong Commit, ulong Applied, ulong LastIndex, bool Hibernating);

@@ -17,6 +17,7 @@ public sealed class RaftHost : IDisposable
     private readonly IRaftTransport _transport;
     private readonly Random _random;
     private readonly Dictionary<ulong, RaftGroup> _groups = [];
+    private readonly List<GroupMessage> _notices = [];
     private readonly Lock _inputLock = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Thread _thread;
@@ -269,7 +270,11 @@ public sealed class RaftHost : IDisposable
 
                         if (!hibernate)
                         {
-                            group.Wake();
+                            if (message.Type != MessageType.HeartbeatResponse)
+                            {
+                                group.Wake(); // the answers to the last heartbeats before sleeping must not wake the leader
+                            }
+
                             group.Node.Step(message);
                         }
                         else if (message.From == group.Node.LeaderId && message.Term == group.Node.Term && group.Node.Role == RaftRole.Follower)
@@ -349,7 +354,7 @@ public sealed class RaftHost : IDisposable
             return;
         }
 
-        if (group.Pending.Count > 0 || group.Node.CommitIndex != group.Node.LastIndex || group.Applied != group.Node.CommitIndex || group.Node.HasReady)
+        if (group.Pending.Count > 0 || group.Node.CommitIndex != group.Node.LastIndex || group.Applied != group.Node.CommitIndex)
         {
             group.IdleTicks = 0;
             return;
@@ -365,7 +370,8 @@ public sealed class RaftHost : IDisposable
         {
             if (peer != NodeId)
             {
-                _transport.Send(peer, [new GroupMessage(group.Id, new Message { Type = MessageType.Heartbeat, From = NodeId, To = peer, Term = group.Node.Term }, Hibernate: true)]);
+                // Sent after this round's messages (the last heartbeats), which would otherwise wake the follower.
+                _notices.Add(new GroupMessage(group.Id, new Message { Type = MessageType.Heartbeat, From = NodeId, To = peer, Term = group.Node.Term }, Hibernate: true));
             }
         }
     }
@@ -396,27 +402,36 @@ public sealed class RaftHost : IDisposable
             (readies ??= []).Add((group, ready));
         }
 
-        if (readies is null)
+        if (readies is null && _notices.Count == 0)
         {
             return;
         }
 
+        readies ??= [];
         _log.Commit(); // one fsync for every group's appends of this round, before any message promises them
 
         Dictionary<ulong, List<GroupMessage>>? outgoing = null;
+        void Add(GroupMessage message)
+        {
+            outgoing ??= [];
+            if (!outgoing.TryGetValue(message.Message.To, out var forPeer))
+            {
+                outgoing[message.Message.To] = forPeer = [];
+            }
+
+            forPeer.Add(message);
+        }
+
         foreach (var (group, ready) in readies)
         {
             foreach (var message in ready.Messages)
             {
-                outgoing ??= [];
-                if (!outgoing.TryGetValue(message.To, out var forPeer))
-                {
-                    outgoing[message.To] = forPeer = [];
-                }
-
-                forPeer.Add(new GroupMessage(group.Id, message));
+                Add(new GroupMessage(group.Id, message));
             }
         }
+
+        _notices.ForEach(Add);
+        _notices.Clear();
 
         if (outgoing is not null)
         {

@@ -8,9 +8,16 @@ internal sealed class HostCluster : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "cairn-raft-host-" + Guid.NewGuid().ToString("N"));
     private readonly ulong[] _groups;
+    private readonly int _hibernateAfterTicks;
 
     public HostCluster(int nodes, params ulong[] groups)
+        : this(nodes, groups, hibernateAfterTicks: 40)
     {
+    }
+
+    public HostCluster(int nodes, ulong[] groups, int hibernateAfterTicks)
+    {
+        _hibernateAfterTicks = hibernateAfterTicks;
         _groups = groups;
         Nodes = [.. Enumerable.Range(1, nodes).Select(i => (ulong)i)];
         foreach (var node in Nodes)
@@ -34,7 +41,7 @@ internal sealed class HostCluster : IDisposable
     {
         var log = SharedRaftLog.Open(Path.Combine(_root, $"node-{node}"));
         var host = new RaftHost(
-            new RaftHostOptions { NodeId = node, TickInterval = TimeSpan.FromMilliseconds(10), Seed = (int)node },
+            new RaftHostOptions { NodeId = node, TickInterval = TimeSpan.FromMilliseconds(10), Seed = (int)node, HibernateAfterTicks = _hibernateAfterTicks },
             log,
             Network.TransportFor(node));
         foreach (var group in _groups)

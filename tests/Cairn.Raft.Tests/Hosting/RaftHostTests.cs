@@ -122,6 +122,74 @@ public sealed class RaftHostTests
         Assert.Contains("the limit is 8388608", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Idle_groups_hibernate_on_every_node_and_a_write_wakes_them()
+    {
+        var groups = Enumerable.Range(1, 10).Select(g => (ulong)g).ToArray();
+        using var cluster = new HostCluster(3, groups, hibernateAfterTicks: 5);
+        await Task.WhenAll(groups.Select(g => cluster.Set(g, "k", "v")));
+        await WaitFor(async () => await AllHibernating(cluster, groups), "every group to hibernate on every node");
+
+        Assert.Null(await cluster.Set(3, "other", "x")); // wakes group 3 only
+        cluster.WaitApplied(3, "other", "x");
+        Assert.Contains(cluster.Nodes, n => !cluster.Hosts[n].StatusAsync(3).Result.Hibernating);
+        Assert.True((await cluster.Hosts[1].StatusAsync(4)).Hibernating);
+        await WaitFor(async () => await AllHibernating(cluster, groups), "group 3 to hibernate again");
+    }
+
+    [Fact]
+    public async Task A_hibernating_group_whose_leader_died_elects_another_once_a_client_wakes_it()
+    {
+        using var cluster = new HostCluster(3, [1], hibernateAfterTicks: 5);
+        await cluster.Set(1, "k", "1");
+        await WaitFor(async () => await AllHibernating(cluster, [1]), "the group to hibernate");
+        var leader = await cluster.LeaderOf(1);
+        cluster.Stop(leader); // the followers sleep and hear nothing: only a client can wake them
+
+        var follower = cluster.Nodes.First(n => n != leader);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the woken followers never elected a new leader");
+            try
+            {
+                Assert.Equal("1", Text(await cluster.Hosts[follower].ProposeAsync(1, "k=2"u8.ToArray())));
+                break;
+            }
+            catch (NotLeaderException e) when (e.LeaderId is RawNode.None || e.LeaderId == leader || cluster.Hosts.ContainsKey(e.LeaderId))
+            {
+                follower = e.LeaderId != RawNode.None && cluster.Hosts.ContainsKey(e.LeaderId) ? e.LeaderId : follower;
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    private static async Task<bool> AllHibernating(HostCluster cluster, ulong[] groups)
+    {
+        foreach (var node in cluster.Hosts.Keys)
+        {
+            foreach (var group in groups)
+            {
+                if (!(await cluster.Hosts[node].StatusAsync(group)).Hibernating)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task WaitFor(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task<ulong> FindLeaderExcept(HostCluster cluster, ulong except)
     {
         foreach (var node in cluster.Nodes.Where(n => n != except))
