@@ -9,7 +9,9 @@ namespace Cairn.Simulation.Checking;
 /// <list type="bullet">
 /// <item>election safety: at most one leader per term, ever;</item>
 /// <item>log matching: two logs with an entry of the same index and term are identical up to it;</item>
-/// <item>leader completeness: a leader, when elected, holds every entry any node knew to be committed;</item>
+/// <item>leader completeness: a leader of term T, when it takes office, holds every entry committed in a term
+/// before T (an entry's commit term is bounded by the term of the node that first reported it committed: a
+/// candidate whose votes were delayed may take office in term T after a leader of T+1 committed more, legally);</item>
 /// <item>state machine safety: a committed index never changes its entry (every node's committed prefix agrees).</item>
 /// </list>
 /// </summary>
@@ -17,7 +19,10 @@ public sealed class RaftInvariantChecker
 {
     private readonly Dictionary<ulong, ulong> _leaderOfTerm = [];
     private readonly List<ulong> _committedPrefixes = [0];
-    private readonly List<ulong> _committedTerms = [0];
+
+    // For each committed index: the term of the node that first reported it committed, an upper bound on the
+    // term in which it was committed.
+    private readonly List<ulong> _committedSeenInTerm = [0];
 
     /// <summary>The highest index any node has known to be committed.</summary>
     public ulong CommittedIndex => (ulong)_committedPrefixes.Count - 1;
@@ -72,10 +77,15 @@ public sealed class RaftInvariantChecker
             {
                 _leaderOfTerm[raft.Term] = node.Id;
                 var committed = CommittedIndex;
+                while (committed > 0 && _committedSeenInTerm[(int)committed] >= raft.Term)
+                {
+                    committed--;
+                }
+
                 if (node.Mirror.LastIndex < committed || node.Mirror.PrefixAt(committed) != _committedPrefixes[(int)committed])
                 {
                     throw new InvariantViolationException(
-                        $"leader completeness: node {node.Id} became leader of term {raft.Term} without the committed log up to index {committed} (its log ends at {node.Mirror.LastIndex})");
+                        $"leader completeness: node {node.Id} became leader of term {raft.Term} without the log committed before its term, up to index {committed} (its log ends at {node.Mirror.LastIndex})");
                 }
             }
         }
@@ -95,7 +105,7 @@ public sealed class RaftInvariantChecker
         for (var index = CommittedIndex + 1; index <= commit; index++)
         {
             _committedPrefixes.Add(node.Mirror.PrefixAt(index));
-            _committedTerms.Add(node.Mirror.TermAt(index));
+            _committedSeenInTerm.Add(raft.Term);
         }
     }
 }
