@@ -273,6 +273,45 @@ public sealed class RawNode
     }
 
     /// <summary>
+    /// Proposes several commands at once, for a host that gathers a round of proposals: they take consecutive
+    /// indexes from the result's <see cref="ProposeResult.Index"/> and reach each follower in one append rather than
+    /// one each. Only a leader accepts; a batch is never forwarded.
+    /// </summary>
+    /// <exception cref="ArgumentException">The batch is empty.</exception>
+    public ProposeResult ProposeBatch(IReadOnlyList<ReadOnlyMemory<byte>> commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        if (commands.Count == 0)
+        {
+            throw new ArgumentException("A batch needs at least one command.", nameof(commands));
+        }
+
+        if (Role != RaftRole.Leader)
+        {
+            return ProposeResult.NotLeader(LeaderId);
+        }
+
+        if (LeadTransferee != None)
+        {
+            return ProposeResult.Refused(Id, ProposeRefusal.TransferringLeadership);
+        }
+
+        var first = _log.LastIndex + 1;
+        var entries = new Entry[commands.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = new Entry(Term, first + (ulong)i, EntryType.Normal, commands[i]);
+        }
+
+        _log.Append(entries);
+        SyncMembership();
+        _progress[Id].MaybeUpdate(entries[^1].Index);
+        MaybeCommit();
+        BroadcastAppend();
+        return new ProposeResult(true, first, Term, Id);
+    }
+
+    /// <summary>
     /// Feeds a message from a peer. Stale messages are ignored. Senders outside the membership are heard (a new
     /// node learns its membership from the leader, who may be newer than its own view), but never counted.
     /// </summary>

@@ -19,6 +19,9 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
 
     public ulong Applied { get; set; }
 
+    /// <summary>Proposals gathered in the current round, proposed together at its end.</summary>
+    public List<RaftHost.Input.Propose>? Proposals { get; set; }
+
     /// <summary>Whether the group stopped ticking because it is idle (leader) or its leader said so (follower).</summary>
     public bool Hibernating { get; private set; }
 
