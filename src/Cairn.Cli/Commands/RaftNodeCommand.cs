@@ -98,7 +98,8 @@ internal static class RaftNodeCommand
         using var log = SharedRaftLog.Open(Path.Combine(Path.GetFullPath(dataDir), "raft"));
         await using var transport = new RpcRaftTransport(id, peers.ToDictionary(p => p.Key, p => (EndPoint)p.Value), rpcOptions);
         using var host = new RaftHost(new RaftHostOptions { NodeId = id, TickInterval = TimeSpan.FromMilliseconds(tickMs) }, log, transport);
-        host.AddGroup(Group, [.. peers.Keys.Order()], new RegisterMachine());
+        var machine = new RegisterMachine();
+        host.AddGroup(Group, [.. peers.Keys.Order()], machine);
 
         var router = new RpcRouter();
         transport.MapInbound(router, host);
@@ -108,7 +109,7 @@ internal static class RaftNodeCommand
             transport.Isolate(isolate.Peers, TimeSpan.FromMilliseconds(Math.Min(isolate.Millis, 600_000)));
             return ValueTask.FromResult(RpcReply.Empty);
         });
-        router.MapCall(RegisterMethods.Call, async (request, ct) => new RpcReply(await CallAsync(host, peers, request.ParseBody(RegisterRequest.Parser), ct)));
+        router.MapCall(RegisterMethods.Call, async (request, ct) => new RpcReply(await CallAsync(host, machine, peers, request.ParseBody(RegisterRequest.Parser), ct)));
         await using var server = new RpcServer(rpcOptions, router);
         server.Start(self);
         host.Start();
@@ -129,10 +130,17 @@ internal static class RaftNodeCommand
         return host.Failure is null ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    private static async Task<RegisterReply> CallAsync(RaftHost host, Dictionary<ulong, IPEndPoint> peers, RegisterRequest request, CancellationToken cancellationToken)
+    private static async Task<RegisterReply> CallAsync(RaftHost host, RegisterMachine machine, Dictionary<ulong, IPEndPoint> peers, RegisterRequest request, CancellationToken cancellationToken)
     {
         try
         {
+            if (request.IsGet)
+            {
+                // Linearizable without a log write: the leader confirms it still leads, applies up to the read index.
+                await host.ReadIndexAsync(Group, cancellationToken);
+                return machine.Read(request.Key);
+            }
+
             var result = await host.ProposeAsync(Group, request.ToByteArray(), cancellationToken);
             return result is null ? new RegisterReply() : RegisterReply.Parser.ParseFrom(result);
         }

@@ -6,7 +6,8 @@ namespace Cairn.Cli.Raft;
 
 /// <summary>
 /// The replicated register of <c>cairn raft-node</c>: each command is a <see cref="RegisterRequest"/>; a put stores
-/// the value, a get (through the log, so linearizable) returns it encoded as a <see cref="RegisterReply"/>.
+/// the value, a get through the log returns it encoded as a <see cref="RegisterReply"/>. Gets normally skip the log
+/// (ReadIndex, then <see cref="Read"/> from the RPC thread), hence the lock.
 /// </summary>
 internal sealed class RegisterMachine : IGroupStateMachine
 {
@@ -26,11 +27,24 @@ internal sealed class RegisterMachine : IGroupStateMachine
 
         if (request.IsGet)
         {
-            var found = _values.TryGetValue(request.Key, out var value);
-            return new RegisterReply { Found = found, Value = value ?? ByteString.Empty }.ToByteArray();
+            return Read(request.Key).ToByteArray();
         }
 
-        _values[request.Key] = request.Value;
+        lock (_values)
+        {
+            _values[request.Key] = request.Value;
+        }
+
         return null;
+    }
+
+    /// <summary>The current value of <paramref name="key"/> on this replica.</summary>
+    public RegisterReply Read(ByteString key)
+    {
+        lock (_values)
+        {
+            var found = _values.TryGetValue(key, out var value);
+            return new RegisterReply { Found = found, Value = value ?? ByteString.Empty };
+        }
     }
 }

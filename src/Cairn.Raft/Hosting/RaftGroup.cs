@@ -88,6 +88,46 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
         }
     }
 
+    /// <summary>Reads waiting for their ReadIndex round, by context sequence number.</summary>
+    public Dictionary<ulong, TaskCompletionSource<ulong>> Reads { get; } = [];
+
+    /// <summary>Reads whose index is confirmed, waiting for this node to apply up to it.</summary>
+    private List<(ulong Index, TaskCompletionSource<ulong> Done)> ConfirmedReads { get; } = [];
+
+    /// <summary>Takes the core's confirmed read indexes and answers every read whose index is applied.</summary>
+    public void ConfirmReads(IReadOnlyList<ReadState> states)
+    {
+        foreach (var state in states)
+        {
+            if (state.Context.Length == 8 && Reads.Remove(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(state.Context.Span), out var done))
+            {
+                ConfirmedReads.Add((state.Index, done));
+            }
+        }
+
+        ConfirmedReads.RemoveAll(read =>
+        {
+            if (read.Index > Applied)
+            {
+                return false;
+            }
+
+            read.Done.TrySetResult(read.Index);
+            return true;
+        });
+    }
+
+    /// <summary>This node no longer leads: reads not yet confirmed will never be, so their callers must retry.</summary>
+    public void FailReads()
+    {
+        foreach (var done in Reads.Values)
+        {
+            done.TrySetException(new NotLeaderException(Id, Node.LeaderId));
+        }
+
+        Reads.Clear();
+    }
+
     /// <summary>Fails every waiting proposal, for a host that stops.</summary>
     public void FailPending(Exception reason)
     {
@@ -97,5 +137,13 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
         }
 
         Pending.Clear();
+        foreach (var done in Reads.Values)
+        {
+            done.TrySetException(reason);
+        }
+
+        Reads.Clear();
+        ConfirmedReads.ForEach(read => read.Done.TrySetException(reason));
+        ConfirmedReads.Clear();
     }
 }

@@ -19,6 +19,7 @@ public sealed class RaftHost : IDisposable
     private readonly Dictionary<ulong, RaftGroup> _groups = [];
     private readonly List<GroupMessage> _notices = [];
     private readonly List<RaftGroup> _proposing = [];
+    private ulong _readSequence;
     private readonly Lock _inputLock = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Thread _thread;
@@ -108,6 +109,24 @@ public sealed class RaftHost : IDisposable
         }
 
         Enqueue(new Input.Propose(groupId, command, done), done);
+        return done.Task;
+    }
+
+    /// <summary>
+    /// A linearizable read without writing to the log (ReadIndex): completes with an index once this node, as leader,
+    /// has confirmed its leadership with a quorum and applied everything up to that index. Reading the state machine
+    /// after that sees every write that completed before the call.
+    /// </summary>
+    /// <exception cref="NotLeaderException">This node does not lead the group, or lost leadership meanwhile.</exception>
+    public Task<ulong> ReadIndexAsync(ulong groupId, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        }
+
+        Enqueue(new Input.Read(groupId, done), null);
         return done.Task;
     }
 
@@ -304,6 +323,9 @@ public sealed class RaftHost : IDisposable
                     }
 
                     break;
+                case Input.Read read:
+                    StartRead(read);
+                    break;
                 case Input.Campaign campaign:
                     if (_groups.TryGetValue(campaign.GroupId, out var campaigner))
                     {
@@ -334,6 +356,33 @@ public sealed class RaftHost : IDisposable
         }
 
         _proposing.Clear();
+    }
+
+    private void StartRead(Input.Read read)
+    {
+        if (!_groups.TryGetValue(read.GroupId, out var group))
+        {
+            read.Done.TrySetException(new KeyNotFoundException($"Node {NodeId} has no group {read.GroupId}."));
+            return;
+        }
+
+        group.Wake();
+        if (group.Node.Role != RaftRole.Leader)
+        {
+            read.Done.TrySetException(new NotLeaderException(group.Id, group.Node.LeaderId));
+            return;
+        }
+
+        if (group.Reads.Count >= _options.MaxPendingProposals)
+        {
+            read.Done.TrySetException(new InvalidOperationException($"Group {group.Id} has {group.Reads.Count} reads waiting, its limit; retry later."));
+            return;
+        }
+
+        var context = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(context, ++_readSequence);
+        group.Reads[_readSequence] = read.Done;
+        group.Node.ReadIndex(context);
     }
 
     /// <summary>A round's proposals to one group go in as one batch: one append per follower instead of one each.</summary>
@@ -477,7 +526,12 @@ public sealed class RaftHost : IDisposable
         foreach (var (group, ready) in readies)
         {
             group.Apply(ready.CommittedEntries);
+            group.ConfirmReads(ready.ReadStates);
             group.Node.Advance(ready);
+            if (group.Node.Role != RaftRole.Leader)
+            {
+                group.FailReads(); // a read the core dropped with its leadership would otherwise wait forever
+            }
         }
     }
 
@@ -495,6 +549,11 @@ public sealed class RaftHost : IDisposable
         }
 
         public sealed record Campaign(ulong GroupId) : Input;
+
+        public sealed record Read(ulong GroupId, TaskCompletionSource<ulong> Done) : Input
+        {
+            public override void Fail(Exception reason) => Done.TrySetException(reason);
+        }
 
         public sealed record Status(ulong GroupId, TaskCompletionSource<RaftGroupStatus> Done) : Input
         {

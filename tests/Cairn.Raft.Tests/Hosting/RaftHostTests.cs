@@ -164,6 +164,37 @@ public sealed class RaftHostTests
         }
     }
 
+    [Fact]
+    public async Task A_read_index_on_the_leader_covers_every_completed_write_and_a_follower_names_the_leader()
+    {
+        using var cluster = new HostCluster(3, 4);
+        for (var i = 0; i < 20; i++)
+        {
+            await cluster.Set(4, "k", $"v{i}");
+            var leader = await cluster.LeaderOf(4);
+            await cluster.Hosts[leader].ReadIndexAsync(4);
+            Assert.Equal($"v{i}", cluster.Machines[(leader, 4)].Read("k")); // applied through the read index
+        }
+
+        var current = await cluster.LeaderOf(4);
+        var follower = cluster.Nodes.First(n => n != current);
+        var refused = await Assert.ThrowsAsync<NotLeaderException>(() => cluster.Hosts[follower].ReadIndexAsync(4));
+        Assert.Equal(current, refused.LeaderId);
+    }
+
+    [Fact]
+    public async Task An_isolated_leader_cannot_confirm_a_read()
+    {
+        using var cluster = new HostCluster(3, 6);
+        await cluster.Set(6, "k", "v");
+        var leader = await cluster.LeaderOf(6);
+        cluster.Network.Isolate(leader);
+        var read = cluster.Hosts[leader].ReadIndexAsync(6);
+
+        // Without a quorum the read never completes as a success: check-quorum deposes the leader and fails it.
+        await Assert.ThrowsAsync<NotLeaderException>(() => read.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
     private static async Task<bool> AllHibernating(HostCluster cluster, ulong[] groups)
     {
         foreach (var node in cluster.Hosts.Keys)
