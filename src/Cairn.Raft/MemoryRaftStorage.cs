@@ -75,26 +75,8 @@ public sealed class MemoryRaftStorage : IRaftStorage
             return;
         }
 
+        AppendRules.Check(entries, Offset, LastIndex, HardState.Commit, Term);
         var first = entries[0].Index;
-        if (first <= Offset || first > LastIndex + 1)
-        {
-            throw new InvalidOperationException($"Appending at {first} is outside [{FirstIndex}, {LastIndex + 1}]: it would leave a gap or rewrite compacted entries.");
-        }
-
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var index = entries[i].Index;
-            if (index != first + (ulong)i)
-            {
-                throw new InvalidOperationException($"Entry indexes are not consecutive at {index}.");
-            }
-
-            if (index <= LastIndex && index <= HardState.Commit && Term(index) != entries[i].Term)
-            {
-                throw new InvalidOperationException($"Committed entry {index} would be overwritten.");
-            }
-        }
-
         var keep = (int)(first - Offset);
         _entries.RemoveRange(keep, _entries.Count - keep);
         _entries.AddRange(entries);

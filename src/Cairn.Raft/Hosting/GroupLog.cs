@@ -116,26 +116,8 @@ public sealed class GroupLog : IRaftStorage
             return;
         }
 
+        AppendRules.Check(entries, CompactedIndex, LastIndex, HardState.Commit, Term);
         var first = entries[0].Index;
-        if (first <= CompactedIndex || first > LastIndex + 1)
-        {
-            throw new InvalidOperationException($"Appending at {first} to group {GroupId} would leave a gap after {LastIndex} or rewrite compacted entries.");
-        }
-
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var index = entries[i].Index;
-            if (index != first + (ulong)i)
-            {
-                throw new InvalidOperationException($"Entry indexes are not consecutive at {index}.");
-            }
-
-            if (index <= LastIndex && index <= HardState.Commit && Term(index) != entries[i].Term)
-            {
-                throw new InvalidOperationException($"Committed entry {index} of group {GroupId} would be overwritten.");
-            }
-        }
-
         var oldLast = LastIndex;
         TruncateMemory(first);
         foreach (var entry in entries)

@@ -200,43 +200,17 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
             return;
         }
 
+        AppendRules.Check(entries, _compactedIndex, LastIndex, HardState.Commit, Term);
         var first = entries[0].Index;
-        if (first <= _compactedIndex)
-        {
-            throw new InvalidOperationException($"Appending at {first} would rewrite compacted entries (the log starts at {FirstIndex}).");
-        }
-
-        if (first > LastIndex + 1)
-        {
-            throw new InvalidOperationException($"Appending at {first} would leave a gap after {LastIndex}.");
-        }
-
         long total = 0;
-        var previousTerm = Term(first - 1);
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
-            if (entry.Index != first + (ulong)i)
-            {
-                throw new InvalidOperationException($"Entry indexes are not consecutive at {entry.Index}.");
-            }
-
             if (entry.Data.Length > _options.MaxEntrySize)
             {
                 throw new ArgumentException($"Entry {entry.Index} is {entry.Data.Length} bytes, over the limit of {_options.MaxEntrySize}.", nameof(entries));
             }
 
-            if (entry.Term < previousTerm)
-            {
-                throw new InvalidOperationException($"Entry {entry.Index} has term {entry.Term}, below the term {previousTerm} before it.");
-            }
-
-            if (entry.Index <= LastIndex && entry.Index <= HardState.Commit && Term(entry.Index) != entry.Term)
-            {
-                throw new InvalidOperationException($"Committed entry {entry.Index} would be overwritten.");
-            }
-
-            previousTerm = entry.Term;
             total += RaftLogFormat.FrameSize(entry.Data.Length);
         }
 
