@@ -20,6 +20,9 @@ public sealed class RaftHost : IDisposable
     private readonly List<GroupMessage> _notices = [];
     private readonly List<RaftGroup> _proposing = [];
     private ulong _readSequence;
+    private readonly Dictionary<ulong, long> _lastHeard = []; // peer node -> the tick it was last heard from
+    private List<ulong>? _peers;
+    private long _ticks;
     private readonly Lock _inputLock = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Thread _thread;
@@ -219,6 +222,7 @@ public sealed class RaftHost : IDisposable
                 ticksDone = Math.Max(ticksDone, due - 1);
                 for (; ticksDone < due; ticksDone++)
                 {
+                    _ticks++;
                     foreach (var group in _groups.Values)
                     {
                         if (!group.Hibernating)
@@ -227,6 +231,8 @@ public sealed class RaftHost : IDisposable
                             MaybeHibernate(group);
                         }
                     }
+
+                    WatchSleepingLeaders();
                 }
 
                 HandleInputs();
@@ -284,6 +290,7 @@ public sealed class RaftHost : IDisposable
                 case Input.Inbound inbound:
                     foreach (var (groupId, message, hibernate) in inbound.Messages)
                     {
+                        _lastHeard[message.From] = _ticks; // any message shows the sender's host is alive
                         if (!_groups.TryGetValue(groupId, out var group) || message.To != NodeId)
                         {
                             continue;
@@ -454,6 +461,49 @@ public sealed class RaftHost : IDisposable
             {
                 // Sent after this round's messages (the last heartbeats), which would otherwise wake the follower.
                 _notices.Add(new GroupMessage(group.Id, new Message { Type = MessageType.Heartbeat, From = NodeId, To = peer, Term = group.Node.Term }, Hibernate: true));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sleeping groups hear no heartbeats, so a follower cannot tell a sleeping leader from a dead one. Hosts ping
+    /// each other once per election timeout instead (one small message per peer, however many groups); when a
+    /// leader's host has been silent for three pings, this host wakes the groups it follows there, which then elect
+    /// a new leader if the old one is really gone (or wake it with their pre-votes if it is not).
+    /// </summary>
+    private void WatchSleepingLeaders()
+    {
+        if (_options.HibernateAfterTicks <= 0)
+        {
+            return;
+        }
+
+        var every = Math.Max(1, _options.Raft.ElectionTick);
+        if (_ticks % every != 0)
+        {
+            return;
+        }
+
+        if (_peers is null)
+        {
+            _peers = [.. _groups.Values.SelectMany(g => g.Members).Where(m => m != NodeId).Distinct()];
+            foreach (var peer in _peers)
+            {
+                _lastHeard.TryAdd(peer, _ticks);
+            }
+        }
+
+        foreach (var peer in _peers)
+        {
+            _notices.Add(new GroupMessage(0, new Message { Type = MessageType.Heartbeat, From = NodeId, To = peer }, Hibernate: true));
+        }
+
+        foreach (var group in _groups.Values)
+        {
+            var leader = group.Node.LeaderId;
+            if (group.Hibernating && leader != NodeId && (leader == RawNode.None || _ticks - _lastHeard.GetValueOrDefault(leader, _ticks) > 3L * every))
+            {
+                group.Wake();
             }
         }
     }

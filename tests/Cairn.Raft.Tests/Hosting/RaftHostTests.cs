@@ -195,6 +195,31 @@ public sealed class RaftHostTests
         await Assert.ThrowsAsync<NotLeaderException>(() => read.WaitAsync(TimeSpan.FromSeconds(20)));
     }
 
+    [Fact]
+    public async Task Sleeping_followers_elect_a_new_leader_on_their_own_when_the_leaders_host_falls_silent()
+    {
+        using var cluster = new HostCluster(3, [8], hibernateAfterTicks: 5);
+        await cluster.Set(8, "k", "v");
+        await WaitFor(async () => await AllHibernating(cluster, [8]), "the group to hibernate");
+        var leader = await cluster.LeaderOf(8);
+        cluster.Stop(leader); // no client asks anything: only the host pings can reveal the silence
+
+        await WaitFor(
+            async () =>
+            {
+                foreach (var node in cluster.Hosts.Keys)
+                {
+                    if ((await cluster.Hosts[node].StatusAsync(8)).Role == RaftRole.Leader)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            "a new leader elected without any client");
+    }
+
     private static async Task<bool> AllHibernating(HostCluster cluster, ulong[] groups)
     {
         foreach (var node in cluster.Hosts.Keys)
