@@ -40,4 +40,63 @@ public class MembershipScenarioTests
         // Acknowledged writes are all in the committed log, and the history is linearizable.
         SimulationRun.Verify(world);
     }
+
+    [Fact]
+    public void A_new_node_joins_as_a_learner_is_promoted_and_an_old_voter_is_removed_across_a_partition()
+    {
+        var world = Quiet(seed: 12, nodes: 3, clients: 3);
+        var leader = ElectLeader(world);
+        world.StartClients();
+        world.RunFor(Second / 4);
+
+        // One follower is cut off while the membership starts to change.
+        var cut = world.Nodes.First(n => n.Id != leader.Id);
+        var other = world.Nodes.First(n => n.Id != leader.Id && n != cut);
+        world.Network.Isolate(cut.Id);
+
+        // A fresh node, empty disk, not a member: it waits for the leader.
+        var fresh = world.AddNode();
+        world.RunFor(Second / 10);
+        Assert.NotEqual(RaftRole.Leader, fresh.Raft!.Role);
+        Assert.Equal(0UL, fresh.Raft.LastIndex);
+
+        // It joins as a learner: it gets the whole log but does not count toward the quorum.
+        var added = world.ProposeConfChange(leader.Id, new ConfChange(ConfChangeType.AddLearner, fresh.Id));
+        Assert.True(added.Accepted, $"{added}");
+        Assert.True(world.RunUntil(() => fresh.Machine.AppliedIndex >= added.Index && leader.Raft!.CommitIndex >= added.Index, 2 * Second));
+        Assert.True(leader.Raft!.ConfState.IsLearner(fresh.Id));
+        Assert.True(fresh.Raft!.ConfState.IsLearner(fresh.Id));
+        Assert.Equal(2, leader.Raft.ConfState.Quorum);
+
+        // Promoted to voter while the follower is still cut: four voters, a quorum of three (leader, other, fresh).
+        var promoted = world.ProposeConfChange(leader.Id, new ConfChange(ConfChangeType.AddVoter, fresh.Id));
+        Assert.True(promoted.Accepted, $"{promoted}");
+        Assert.True(world.RunUntil(() => leader.Raft!.CommitIndex >= promoted.Index, 2 * Second));
+        Assert.True(leader.Raft!.ConfState.IsVoter(fresh.Id));
+        Assert.Equal(3, leader.Raft.ConfState.Quorum);
+
+        // The partition heals and the cut follower catches up, membership included.
+        world.Network.Heal();
+        Assert.True(world.RunUntil(() => cut.Raft!.ConfState.IsVoter(fresh.Id) && cut.Machine.AppliedIndex >= promoted.Index, 2 * Second));
+
+        // The once-cut voter is removed; once that commits it is gone and stops.
+        var removed = world.ProposeConfChange(leader.Id, new ConfChange(ConfChangeType.RemoveNode, cut.Id));
+        Assert.True(removed.Accepted, $"{removed}");
+        Assert.True(world.RunUntil(() => leader.Raft!.CommitIndex >= removed.Index, 2 * Second));
+        Assert.False(leader.Raft!.ConfState.Contains(cut.Id));
+        Assert.Equal(3, leader.Raft.ConfState.Voters.Count);
+        world.Kill(cut.Id);
+
+        // The removed node no longer counts: leader and fresh are a quorum of the three voters, with the other cut off.
+        world.Network.Isolate(other.Id);
+        var committedBefore = leader.Raft.CommitIndex;
+        var completedBefore = world.History.Completed;
+        world.RunFor(Second);
+        Assert.True(leader.IsLeader);
+        Assert.True(leader.Raft.CommitIndex > committedBefore, "the cluster stopped committing without the removed node");
+        Assert.True(world.History.Completed > completedBefore, "the cluster stopped serving without the removed node");
+
+        world.Network.Heal();
+        SimulationRun.Verify(world);
+    }
 }

@@ -106,7 +106,7 @@ public sealed class SimNode
         var config = new RaftConfig
         {
             Id = Id,
-            Peers = _world.NodeIds,
+            Peers = _world.BootstrapPeers,
             ElectionTick = _world.Options.ElectionTick,
             HeartbeatTick = _world.Options.HeartbeatTick,
             CheckQuorum = _world.Options.CheckQuorum,
@@ -287,7 +287,8 @@ public sealed class SimNode
 
     private void Apply(Entry entry)
     {
-        var applied = Machine.Apply(entry.Index, entry.Data.Span);
+        // A membership change took effect when it was appended; to the KV machine it is a no-op.
+        var applied = Machine.Apply(entry.Index, entry.Type == EntryType.Normal ? entry.Data.Span : []);
         _world.Convergence.OnApplied(Id, entry.Index, Machine.StateHash);
         if (applied is { } effect && Machine.LastApplyTookEffect)
         {
