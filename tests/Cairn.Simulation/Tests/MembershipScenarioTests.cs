@@ -99,4 +99,39 @@ public class MembershipScenarioTests
         world.Network.Heal();
         SimulationRun.Verify(world);
     }
+
+    [Fact]
+    public void A_learner_added_after_the_leader_compacted_its_log_catches_up_from_a_snapshot_and_is_promoted()
+    {
+        var world = Quiet(seed: 13, nodes: 3, clients: 3);
+        var leader = ElectLeader(world);
+        world.StartClients();
+        world.RunFor(Second);
+
+        // The leader snapshots its state machine and drops the log segments the snapshot covers.
+        var snapshotIndex = leader.TakeSnapshot();
+        Assert.True(leader.Log!.FirstIndex > 1, $"compaction dropped nothing (snapshot at {snapshotIndex})");
+
+        // A fresh node joins as a learner: the entries it needs first are gone, so the leader sends the snapshot.
+        var fresh = world.AddNode();
+        var added = world.ProposeConfChange(leader.Id, new ConfChange(ConfChangeType.AddLearner, fresh.Id));
+        Assert.True(added.Accepted, $"{added}");
+        Assert.True(world.RunUntil(() => fresh.SnapshotsInstalled > 0, 2 * Second), "no snapshot installed");
+        Assert.True(fresh.Log!.FirstIndex > 1);
+        Assert.Equal(snapshotIndex, fresh.Log.Snapshot.Index);
+
+        // It catches up from there through ordinary appends, under load, to the same state.
+        Assert.True(world.RunUntil(() => fresh.Machine.AppliedIndex >= added.Index, 2 * Second), "the learner does not catch up");
+        Assert.True(fresh.Raft!.ConfState.IsLearner(fresh.Id));
+
+        var promoted = world.ProposeConfChange(leader.Id, new ConfChange(ConfChangeType.AddVoter, fresh.Id));
+        Assert.True(promoted.Accepted, $"{promoted}");
+        Assert.True(world.RunUntil(() => fresh.Machine.AppliedIndex >= promoted.Index, 2 * Second));
+        Assert.True(leader.Raft!.ConfState.IsVoter(fresh.Id));
+
+        world.RunFor(Second / 2);
+        SimulationRun.Verify(world);
+        Assert.Equal(leader.Machine.StateHash, fresh.Machine.StateHash);
+        Assert.Equal(1, fresh.SnapshotsInstalled);
+    }
 }

@@ -16,6 +16,7 @@ namespace Cairn.Simulation.World;
 public sealed class SimNode
 {
     private const string LogDirectory = "/raft";
+    private const string SnapshotDirectory = "/snap";
 
     private readonly SimulatedWorld _world;
 
@@ -37,6 +38,15 @@ public sealed class SimNode
     public NodeStatus Status { get; private set; } = NodeStatus.Down;
 
     public DurableRaftLog? Log { get; private set; }
+
+    /// <summary>The state machine snapshots on this node's disk (its own, or one a leader sent).</summary>
+    public SnapshotStore? Snapshots { get; private set; }
+
+    /// <summary>Snapshots this node installed from a leader since it was created.</summary>
+    public int SnapshotsInstalled { get; private set; }
+
+    /// <summary>The bytes of the snapshot a leader's Snapshot message carries, set by the network while it is stepped.</summary>
+    internal (byte[] Data, LogMirror Source)? IncomingSnapshot { get; set; }
 
     public RawNode? Raft { get; private set; }
 
@@ -85,6 +95,13 @@ public sealed class SimNode
         {
             Log = DurableRaftLog.Open(Disk, LogDirectory, new DurableRaftLogOptions { SegmentSize = _world.Options.SegmentSize });
             Mirror.Rebuild(Log);
+            Snapshots = SnapshotStore.Open(Disk, SnapshotDirectory);
+            if (!Log.Snapshot.IsEmpty)
+            {
+                // The state machine starts from the snapshot the log is based on, then replays the entries after it.
+                Snapshots.Restore(Log.Snapshot, Machine);
+                _world.Convergence.OnApplied(Id, Machine.AppliedIndex, Machine.StateHash);
+            }
         }
         catch (IOException e) when (Disk.Crashes > _crashesSeen)
         {
@@ -113,6 +130,7 @@ public sealed class SimNode
             PreVote = _world.Options.PreVote,
             MaxInflightMessages = _world.Options.MaxInflightMessages,
             MaxBytesPerAppend = _world.Options.MaxBytesPerAppend,
+            Applied = Machine.AppliedIndex,
         };
         Raft = new RawNode(config, Log, new Random(_world.Random.Next()));
         Status = NodeStatus.Up;
@@ -132,6 +150,35 @@ public sealed class SimNode
 
         Disk.Crash(mode);
         Stop(NodeStatus.Down, $"killed ({mode})");
+    }
+
+    /// <summary>
+    /// Snapshots the state machine at its applied index (written to the snapshot store, recorded in the log), then
+    /// compacts the log up to it; returns the snapshot's index.
+    /// </summary>
+    internal ulong TakeSnapshot()
+    {
+        var index = 0UL;
+        Run(() =>
+        {
+            var snapshot = Raft!.SnapshotMetadataAt(Machine.AppliedIndex);
+            Snapshots!.Write(snapshot, Machine);
+            Log!.CreateSnapshot(snapshot);
+            Log.CompactTo(snapshot.Index);
+            index = snapshot.Index;
+            _world.Trace.Record(_world.Now, "snapshot", Id, 0, index, $"snapshot at {index}, log from {Log.FirstIndex}");
+        });
+        return index;
+    }
+
+    /// <summary>The data of this node's snapshot <paramref name="snapshot"/>, as a leader streams it to a follower.</summary>
+    internal byte[] ReadSnapshotData(SnapshotMetadata snapshot)
+    {
+        var copy = new KvStateMachine();
+        Snapshots!.Restore(snapshot, copy);
+        using var data = new MemoryStream();
+        copy.CreateSnapshot(data);
+        return data.ToArray();
     }
 
     /// <summary>Makes the next few writes fail by killing the process in the middle of one (torn or lost writes).</summary>
@@ -250,6 +297,11 @@ public sealed class SimNode
         while (raft.HasReady)
         {
             var ready = raft.Ready();
+            if (ready.Snapshot is { } snapshot)
+            {
+                InstallSnapshot(snapshot);
+            }
+
             var sendFirst = _world.Options.Sabotage == Sabotage.SendBeforePersist;
             if (sendFirst)
             {
@@ -283,6 +335,30 @@ public sealed class SimNode
 
             raft.Advance(ready);
         }
+    }
+
+    /// <summary>Persists a leader's snapshot (its file first, then the log's switch to it), then restores the state machine from it.</summary>
+    private void InstallSnapshot(SnapshotMetadata snapshot)
+    {
+        var (data, source) = IncomingSnapshot ?? throw new InvalidOperationException($"Node {Id} must install snapshot {snapshot.Index} but no data came with it.");
+        Snapshots!.Write(snapshot, stream => stream.Write(data));
+        Log!.ApplySnapshot(snapshot);
+        Mirror.InstallFrom(source, snapshot.Index);
+        var machine = new KvStateMachine
+        {
+            SkipDeduplication = Machine.SkipDeduplication,
+            ValueSkew = Machine.ValueSkew,
+        };
+        using (var stream = new MemoryStream(data))
+        {
+            machine.RestoreSnapshot(stream);
+        }
+
+        Machine = machine;
+        SnapshotsInstalled++;
+        _awaiting.Clear();
+        _world.Convergence.OnApplied(Id, Machine.AppliedIndex, Machine.StateHash);
+        _world.Trace.Record(_world.Now, "install-snapshot", Id, 0, snapshot.Index, $"snapshot {snapshot.Index}/{snapshot.Term}");
     }
 
     private void Apply(Entry entry)

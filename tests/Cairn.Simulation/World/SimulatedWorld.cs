@@ -208,6 +208,25 @@ public sealed class SimulatedWorld
             StableHash.Combine((ulong)message.Type, message.Term, message.Index),
             StableHash.Combine(message.LogTerm, message.Commit, (ulong)message.Entries.Count),
             message.Reject ? 1UL : 0UL);
+        if (message.Type == MessageType.Snapshot && message.Snapshot is { } snapshot)
+        {
+            // The snapshot's bytes travel beside the message: read from the sender's store now, installed on arrival,
+            // and the sender hears whether it got there once it would have.
+            var sender = Node(message.From);
+            var data = sender.ReadSnapshotData(snapshot);
+            var mirror = sender.Mirror;
+            Network.Send(message.From, message.To, "raft", detailHash, message, () =>
+            {
+                var node = Node(message.To);
+                node.IncomingSnapshot = (data, mirror);
+                node.Run(() => node.Raft!.Step(message));
+                node.IncomingSnapshot = null;
+                var delivered = node.Status == NodeStatus.Up;
+                sender.Run(() => sender.Raft!.ReportSnapshot(message.To, delivered));
+            });
+            return;
+        }
+
         Network.Send(message.From, message.To, "raft", detailHash, message, () =>
         {
             var node = Node(message.To);
