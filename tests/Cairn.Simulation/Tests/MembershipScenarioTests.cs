@@ -1,5 +1,6 @@
 using Cairn.Raft;
 using Cairn.Simulation.World;
+using Cairn.Testing;
 using static Cairn.Simulation.Tests.Scenario;
 
 namespace Cairn.Simulation.Tests;
@@ -133,5 +134,48 @@ public class MembershipScenarioTests
         SimulationRun.Verify(world);
         Assert.Equal(leader.Machine.StateHash, fresh.Machine.StateHash);
         Assert.Equal(1, fresh.SnapshotsInstalled);
+    }
+
+    [Theory]
+
+    // Writes 1 to 12 die before the log has durably switched to the snapshot: the learner restarts empty and the
+    // leader sends the snapshot again. From 14 the log kept it (14 dies discarding the entries it replaces), and 40
+    // dies appending what follows it: the learner restarts from the snapshot plus its log.
+    [InlineData(1, CrashMode.DropUnsynced)]
+    [InlineData(4, CrashMode.TornTail)]
+    [InlineData(8, CrashMode.Chaos)]
+    [InlineData(12, CrashMode.TornTail)]
+    [InlineData(14, CrashMode.DropUnsynced)]
+    [InlineData(20, CrashMode.Chaos)]
+    [InlineData(40, CrashMode.DropUnsynced)]
+    public void A_learner_that_dies_while_installing_a_snapshot_restarts_and_still_converges(int writes, CrashMode mode)
+    {
+        var world = Quiet(seed: 14 + writes, nodes: 3, clients: 3);
+        var leader = ElectLeader(world);
+        world.StartClients();
+        world.RunFor(Second);
+        var snapshotIndex = leader.TakeSnapshot();
+        Assert.True(leader.Log!.FirstIndex > 1);
+
+        // The learner's process dies partway through its disk writes for the install.
+        var fresh = world.AddNode();
+        fresh.CrashInNextInstall = (writes, mode);
+        var added = world.ProposeConfChange(leader.Id, new ConfChange(ConfChangeType.AddLearner, fresh.Id));
+        Assert.True(added.Accepted, $"{added}");
+        Assert.True(world.RunUntil(() => fresh.Status == NodeStatus.Down, 2 * Second), "the learner did not die");
+
+        // Restarted from whatever its disk kept, it installs the snapshot again if it must, and catches up.
+        world.RunFor(100 * Millisecond);
+        world.Restart(fresh.Id);
+        Assert.Equal(NodeStatus.Up, fresh.Status);
+        Assert.True(world.RunUntil(() => fresh.Machine.AppliedIndex >= added.Index, 3 * Second), "the learner does not catch up after its restart");
+        Assert.True(fresh.Log!.Snapshot.Index >= snapshotIndex);
+
+        var promoted = world.ProposeConfChange(leader.Id, new ConfChange(ConfChangeType.AddVoter, fresh.Id));
+        Assert.True(promoted.Accepted, $"{promoted}");
+        Assert.True(world.RunUntil(() => fresh.Machine.AppliedIndex >= promoted.Index, 2 * Second));
+
+        SimulationRun.Verify(world);
+        Assert.Equal(leader.Machine.StateHash, fresh.Machine.StateHash);
     }
 }

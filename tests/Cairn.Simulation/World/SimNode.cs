@@ -48,6 +48,9 @@ public sealed class SimNode
     /// <summary>The bytes of the snapshot a leader's Snapshot message carries, set by the network while it is stepped.</summary>
     internal (byte[] Data, LogMirror Source)? IncomingSnapshot { get; set; }
 
+    /// <summary>When set, the next snapshot install kills the process at that many disk writes from its start.</summary>
+    internal (long Writes, CrashMode Mode)? CrashInNextInstall { get; set; }
+
     public RawNode? Raft { get; private set; }
 
     public KvStateMachine Machine { get; private set; } = new();
@@ -341,9 +344,16 @@ public sealed class SimNode
     private void InstallSnapshot(SnapshotMetadata snapshot)
     {
         var (data, source) = IncomingSnapshot ?? throw new InvalidOperationException($"Node {Id} must install snapshot {snapshot.Index} but no data came with it.");
+        if (CrashInNextInstall is { } crash)
+        {
+            CrashInNextInstall = null;
+            Disk.ScheduleCrash(crash.Writes, crash.Mode);
+        }
+
+        // The mirror first: should the process die in the middle, the restart rebuilds it from what the log kept.
+        Mirror.InstallFrom(source, snapshot.Index);
         Snapshots!.Write(snapshot, stream => stream.Write(data));
         Log!.ApplySnapshot(snapshot);
-        Mirror.InstallFrom(source, snapshot.Index);
         var machine = new KvStateMachine
         {
             SkipDeduplication = Machine.SkipDeduplication,
