@@ -136,11 +136,10 @@ public class MembershipScenarioTests
         Assert.Equal(1, fresh.SnapshotsInstalled);
     }
 
-    [Theory]
-
     // Writes 1 to 12 die before the log has durably switched to the snapshot: the learner restarts empty and the
     // leader sends the snapshot again. From 14 the log kept it (14 dies discarding the entries it replaces), and 40
     // dies appending what follows it: the learner restarts from the snapshot plus its log.
+    [Theory]
     [InlineData(1, CrashMode.DropUnsynced)]
     [InlineData(4, CrashMode.TornTail)]
     [InlineData(8, CrashMode.Chaos)]

@@ -22,6 +22,10 @@ public sealed class SimNode
 
     // Requests this node proposed and must answer when it applies them: op id -> term it proposed in.
     private readonly Dictionary<long, ulong> _awaiting = [];
+
+    // Gets asked through ReadIndex (op id -> command), and those whose read index is known, served once applied.
+    private readonly Dictionary<long, KvCommand> _reading = [];
+    private readonly List<(ulong Index, KvCommand Command)> _readable = [];
     private int _crashesSeen;
 
     internal SimNode(SimulatedWorld world, ulong id, int diskSeed)
@@ -65,6 +69,9 @@ public sealed class SimNode
 
     public int Restarts { get; private set; }
 
+    /// <summary>Gets this node answered through ReadIndex (<see cref="SimulationOptions.ReadIndexReads"/>).</summary>
+    public int ReadsServed { get; private set; }
+
     public bool IsLeader => Status == NodeStatus.Up && Raft?.Role == RaftRole.Leader;
 
     /// <summary>Starts (or restarts) the process from what its disk holds.</summary>
@@ -94,6 +101,8 @@ public sealed class SimNode
             ValueSkew = _world.Options.Sabotage == Sabotage.DivergentReplica && Id == 1 ? 1 : 0,
         };
         _awaiting.Clear();
+        _reading.Clear();
+        _readable.Clear();
         try
         {
             Log = DurableRaftLog.Open(Disk, LogDirectory, new DurableRaftLogOptions { SegmentSize = _world.Options.SegmentSize });
@@ -276,6 +285,15 @@ public sealed class SimNode
                 return; // already in this leader's log; the reply comes when it applies
             }
 
+            if (command.Kind == KvOpKind.Get && _world.Options.ReadIndexReads)
+            {
+                // No log entry: ask a quorum to confirm the leader, then read the state once applied that far.
+                _reading[command.OpId] = command;
+                raft.ReadIndex(BitConverter.GetBytes(command.OpId));
+                _world.Trace.Record(_world.Now, "read-index", Id, 0, (ulong)command.OpId, command);
+                return;
+            }
+
             var proposed = raft.Propose(command.Encode());
             if (proposed.Accepted)
             {
@@ -336,6 +354,16 @@ public sealed class SimNode
                 Apply(entry);
             }
 
+            foreach (var read in ready.ReadStates)
+            {
+                if (_reading.Remove(BitConverter.ToInt64(read.Context.Span), out var command))
+                {
+                    _readable.Add((read.Index, command));
+                }
+            }
+
+            ServeReads();
+
             raft.Advance(ready);
         }
     }
@@ -387,6 +415,21 @@ public sealed class SimNode
         }
     }
 
+    private void ServeReads()
+    {
+        for (var i = 0; i < _readable.Count; i++)
+        {
+            var (index, command) = _readable[i];
+            if (index <= Machine.AppliedIndex)
+            {
+                _world.Trace.Record(_world.Now, "serve-read", Id, index, (ulong)command.OpId, command);
+                Reply(command, new ClientReply(command.Seq, false, 0, new KvResult(true, Machine.ValueOf(command.Key))));
+                _readable.RemoveAt(i--);
+                ReadsServed++;
+            }
+        }
+    }
+
     private void Reply(KvCommand command, ClientReply reply) => _world.SendToClient(Id, command.Client, reply);
 
     private void Stop(NodeStatus status, string why)
@@ -394,6 +437,8 @@ public sealed class SimNode
         Status = status;
         Raft = null;
         _awaiting.Clear();
+        _reading.Clear();
+        _readable.Clear();
         _world.Trace.Record(_world.Now, "stop", Id, 0, (ulong)status, why);
         _world.OnNodeStopped(this);
     }
