@@ -51,4 +51,26 @@ public class ReadIndexTests
         Assert.True(world.Nodes.Sum(n => n.ReadsServed) > 10, "few reads went through ReadIndex");
         Assert.True(world.Nodes.Count(n => n.ReadsServed > 0) > 1, "only one node served reads");
     }
+
+    [Fact]
+    public void A_read_answered_without_a_quorum_round_is_caught_as_a_stale_read()
+    {
+        // The checker must be able to fail: a node that answers gets from its own state at once breaks linearizability
+        // on some seed.
+        for (var seed = 7001; seed <= 7100; seed++)
+        {
+            var options = SimulationOptions.ForSeed(seed) with { ReadIndexReads = true, Sabotage = Sabotage.ReadWithoutQuorum };
+            try
+            {
+                SimulationRun.Execute(seed, options);
+            }
+            catch (SimulationFailedException e)
+            {
+                Assert.Matches("linearizability", e.Message);
+                return;
+            }
+        }
+
+        Assert.Fail("no seed in 7001..7100 caught reads served without a quorum round");
+    }
 }

@@ -287,6 +287,12 @@ public sealed class SimNode
 
             if (command.Kind == KvOpKind.Get && _world.Options.ReadIndexReads)
             {
+                if (_world.Options.Sabotage == Sabotage.ReadWithoutQuorum)
+                {
+                    Reply(command, new ClientReply(command.Seq, false, 0, new KvResult(true, Machine.ValueOf(command.Key))));
+                    return;
+                }
+
                 // No log entry: ask a quorum to confirm the leader, then read the state once applied that far.
                 _reading[command.OpId] = command;
                 raft.ReadIndex(BitConverter.GetBytes(command.OpId));
