@@ -177,4 +177,35 @@ public class MembershipScenarioTests
         SimulationRun.Verify(world);
         Assert.Equal(leader.Machine.StateHash, fresh.Machine.StateHash);
     }
+
+    [Fact]
+    public void A_follower_restarted_behind_a_compacted_leader_catches_up_by_snapshot()
+    {
+        var world = Quiet(seed: 15, nodes: 3, clients: 3);
+        var leader = ElectLeader(world);
+        var behind = world.Nodes.First(n => n.Id != leader.Id);
+        world.StartClients();
+        world.RunFor(Second / 4);
+
+        // A follower is down while the others go on writing, and the leader compacts past where it stopped.
+        world.Kill(behind.Id);
+        var stoppedAt = behind.Mirror.LastIndex;
+        world.RunFor(Second);
+        leader.TakeSnapshot();
+        Assert.True(leader.Log!.FirstIndex > stoppedAt + 1, $"the leader kept index {stoppedAt + 1}");
+
+        // Back up, it holds an old log the leader can no longer extend: it gets the snapshot, replacing its log.
+        world.Restart(behind.Id);
+        Assert.True(world.RunUntil(() => behind.SnapshotsInstalled > 0, 2 * Second), "no snapshot installed");
+        Assert.True(behind.Log!.FirstIndex > stoppedAt + 1);
+
+        // And after another restart it starts from that snapshot plus what followed it.
+        world.RunFor(Second / 4);
+        world.Kill(behind.Id);
+        world.Restart(behind.Id);
+        Assert.True(behind.Machine.AppliedIndex >= behind.Log!.Snapshot.Index);
+
+        SimulationRun.Verify(world);
+        Assert.Equal(leader.Machine.StateHash, behind.Machine.StateHash);
+    }
 }
