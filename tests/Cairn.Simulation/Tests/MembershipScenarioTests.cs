@@ -43,6 +43,34 @@ public class MembershipScenarioTests
     }
 
     [Fact]
+    public void A_transfer_to_a_cut_off_follower_is_abandoned_and_the_leader_goes_on_serving()
+    {
+        var world = Quiet(seed: 16, nodes: 3, clients: 3);
+        var leader = ElectLeader(world);
+        var term = leader.Raft!.Term;
+        world.StartClients();
+        world.RunFor(Second / 4);
+
+        // The target cannot be reached: the leader pauses proposals for at most an election timeout, then gives up.
+        var target = world.Nodes.First(n => n.Id != leader.Id);
+        world.Network.Isolate(target.Id);
+        leader.Run(() => leader.Raft!.TransferLeadership(target.Id));
+        Assert.Equal(target.Id, leader.Raft.LeadTransferee);
+        var electionTimeout = world.Options.TickInterval * world.Options.ElectionTick;
+        Assert.True(world.RunUntil(() => leader.Raft!.LeadTransferee == 0, 2 * electionTimeout), "the transfer was never abandoned");
+
+        // Still the leader of the same term, and serving again.
+        Assert.True(leader.IsLeader);
+        Assert.Equal(term, leader.Raft!.Term);
+        var completed = world.History.Completed;
+        world.RunFor(Second / 2);
+        Assert.True(world.History.Completed > completed, "no progress after the transfer was abandoned");
+
+        world.Network.Heal();
+        SimulationRun.Verify(world);
+    }
+
+    [Fact]
     public void A_new_node_joins_as_a_learner_is_promoted_and_an_old_voter_is_removed_across_a_partition()
     {
         var world = Quiet(seed: 12, nodes: 3, clients: 3);
