@@ -42,14 +42,27 @@ public sealed class LogMirror
         }
     }
 
-    /// <summary>Reads the whole log back from storage (after a restart: a crash may have cut its unsynced tail).</summary>
+    /// <summary>
+    /// Reads the log back from storage (after a restart: a crash may have cut its unsynced tail). Entries a snapshot
+    /// covers are gone from storage; the mirror keeps what it knew of them (they were committed, so they cannot change).
+    /// </summary>
     public void Rebuild(IRaftStorage storage)
     {
-        _terms.RemoveRange(1, _terms.Count - 1);
-        _prefixes.RemoveRange(1, _prefixes.Count - 1);
-        if (storage.LastIndex > 0)
+        var keep = (int)Math.Min(storage.FirstIndex, (ulong)_terms.Count);
+        _terms.RemoveRange(keep, _terms.Count - keep);
+        _prefixes.RemoveRange(keep, _prefixes.Count - keep);
+        if (storage.LastIndex >= storage.FirstIndex)
         {
-            Append(storage.Entries(1, storage.LastIndex + 1));
+            Append(storage.Entries(storage.FirstIndex, storage.LastIndex + 1));
         }
+    }
+
+    /// <summary>Mirrors a snapshot install: the log becomes <paramref name="source"/>'s up to <paramref name="index"/>, nothing after.</summary>
+    public void InstallFrom(LogMirror source, ulong index)
+    {
+        _terms.Clear();
+        _prefixes.Clear();
+        _terms.AddRange(source._terms.Take((int)index + 1));
+        _prefixes.AddRange(source._prefixes.Take((int)index + 1));
     }
 }

@@ -1,3 +1,5 @@
+using Cairn.Raft;
+
 namespace Cairn.Simulation.Kv;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Cairn.Simulation.Kv;
 /// so a request that reached the log twice (a client retried it) takes effect once and answers the same both times.
 /// It lives in memory and is rebuilt from the log on restart (there are no snapshots yet).
 /// </summary>
-public sealed class KvStateMachine
+public sealed class KvStateMachine : IRaftStateMachine
 {
     private readonly Dictionary<int, long> _values = [];
     private readonly Dictionary<int, (int Seq, KvResult Result)> _lastByClient = [];
@@ -100,6 +102,56 @@ public sealed class KvStateMachine
         StateHash ^= ClientHash(command.Client, command.Seq, result);
         return (command, result);
     }
+
+    /// <summary>Writes the whole state (applied index, values, de-duplication table), in key order so replicas write the same bytes.</summary>
+    public void CreateSnapshot(Stream destination)
+    {
+        using var writer = new BinaryWriter(destination, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(AppliedIndex);
+        writer.Write(_values.Count);
+        foreach (var (key, value) in _values.OrderBy(p => p.Key))
+        {
+            writer.Write(key);
+            writer.Write(value);
+        }
+
+        writer.Write(_lastByClient.Count);
+        foreach (var (client, last) in _lastByClient.OrderBy(p => p.Key))
+        {
+            writer.Write(client);
+            writer.Write(last.Seq);
+            writer.Write(last.Result.Ok);
+            writer.Write(last.Result.Value);
+        }
+    }
+
+    /// <summary>Replaces the whole state with a snapshot's; the state hash is recomputed from it.</summary>
+    public void RestoreSnapshot(Stream source)
+    {
+        using var reader = new BinaryReader(source, System.Text.Encoding.UTF8, leaveOpen: true);
+        _values.Clear();
+        _lastByClient.Clear();
+        StateHash = 0;
+        AppliedIndex = reader.ReadUInt64();
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            var key = reader.ReadInt32();
+            SetValue(key, 0, reader.ReadInt64());
+        }
+
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            var client = reader.ReadInt32();
+            var seq = reader.ReadInt32();
+            var result = new KvResult(reader.ReadBoolean(), reader.ReadInt64());
+            _lastByClient[client] = (seq, result);
+            StateHash ^= ClientHash(client, seq, result);
+        }
+
+        LastApplyTookEffect = false;
+    }
+
+    void IRaftStateMachine.Apply(IReadOnlyList<Entry> entries) => throw new NotSupportedException("The simulator applies entries one by one.");
 
     private void SetValue(int key, long old, long value)
     {

@@ -19,4 +19,7 @@ public enum Sabotage
 
     /// <summary>The host sends a Ready's messages before it persists the entries and hard state (votes and acks promise what a crash can undo).</summary>
     SendBeforePersist,
+
+    /// <summary>With <see cref="SimulationOptions.ReadIndexReads"/>, a node answers a get from its own state at once, with no ReadIndex round (stale reads).</summary>
+    ReadWithoutQuorum,
 }

@@ -16,11 +16,16 @@ namespace Cairn.Simulation.World;
 public sealed class SimNode
 {
     private const string LogDirectory = "/raft";
+    private const string SnapshotDirectory = "/snap";
 
     private readonly SimulatedWorld _world;
 
     // Requests this node proposed and must answer when it applies them: op id -> term it proposed in.
     private readonly Dictionary<long, ulong> _awaiting = [];
+
+    // Gets asked through ReadIndex (op id -> command), and those whose read index is known, served once applied.
+    private readonly Dictionary<long, KvCommand> _reading = [];
+    private readonly List<(ulong Index, KvCommand Command)> _readable = [];
     private int _crashesSeen;
 
     internal SimNode(SimulatedWorld world, ulong id, int diskSeed)
@@ -38,6 +43,18 @@ public sealed class SimNode
 
     public DurableRaftLog? Log { get; private set; }
 
+    /// <summary>The state machine snapshots on this node's disk (its own, or one a leader sent).</summary>
+    public SnapshotStore? Snapshots { get; private set; }
+
+    /// <summary>Snapshots this node installed from a leader since it was created.</summary>
+    public int SnapshotsInstalled { get; private set; }
+
+    /// <summary>The bytes of the snapshot a leader's Snapshot message carries, set by the network while it is stepped.</summary>
+    internal (byte[] Data, LogMirror Source)? IncomingSnapshot { get; set; }
+
+    /// <summary>When set, the next snapshot install kills the process at that many disk writes from its start.</summary>
+    internal (long Writes, CrashMode Mode)? CrashInNextInstall { get; set; }
+
     public RawNode? Raft { get; private set; }
 
     public KvStateMachine Machine { get; private set; } = new();
@@ -51,6 +68,9 @@ public sealed class SimNode
     public bool BitFlipped { get; private set; }
 
     public int Restarts { get; private set; }
+
+    /// <summary>Gets this node answered through ReadIndex (<see cref="SimulationOptions.ReadIndexReads"/>).</summary>
+    public int ReadsServed { get; private set; }
 
     public bool IsLeader => Status == NodeStatus.Up && Raft?.Role == RaftRole.Leader;
 
@@ -81,10 +101,19 @@ public sealed class SimNode
             ValueSkew = _world.Options.Sabotage == Sabotage.DivergentReplica && Id == 1 ? 1 : 0,
         };
         _awaiting.Clear();
+        _reading.Clear();
+        _readable.Clear();
         try
         {
             Log = DurableRaftLog.Open(Disk, LogDirectory, new DurableRaftLogOptions { SegmentSize = _world.Options.SegmentSize });
             Mirror.Rebuild(Log);
+            Snapshots = SnapshotStore.Open(Disk, SnapshotDirectory);
+            if (!Log.Snapshot.IsEmpty)
+            {
+                // The state machine starts from the snapshot the log is based on, then replays the entries after it.
+                Snapshots.Restore(Log.Snapshot, Machine);
+                _world.Convergence.OnApplied(Id, Machine.AppliedIndex, Machine.StateHash);
+            }
         }
         catch (IOException e) when (Disk.Crashes > _crashesSeen)
         {
@@ -106,13 +135,14 @@ public sealed class SimNode
         var config = new RaftConfig
         {
             Id = Id,
-            Peers = _world.NodeIds,
+            Peers = _world.BootstrapPeers,
             ElectionTick = _world.Options.ElectionTick,
             HeartbeatTick = _world.Options.HeartbeatTick,
             CheckQuorum = _world.Options.CheckQuorum,
             PreVote = _world.Options.PreVote,
             MaxInflightMessages = _world.Options.MaxInflightMessages,
             MaxBytesPerAppend = _world.Options.MaxBytesPerAppend,
+            Applied = Machine.AppliedIndex,
         };
         Raft = new RawNode(config, Log, new Random(_world.Random.Next()));
         Status = NodeStatus.Up;
@@ -132,6 +162,35 @@ public sealed class SimNode
 
         Disk.Crash(mode);
         Stop(NodeStatus.Down, $"killed ({mode})");
+    }
+
+    /// <summary>
+    /// Snapshots the state machine at its applied index (written to the snapshot store, recorded in the log), then
+    /// compacts the log up to it; returns the snapshot's index.
+    /// </summary>
+    internal ulong TakeSnapshot()
+    {
+        var index = 0UL;
+        Run(() =>
+        {
+            var snapshot = Raft!.SnapshotMetadataAt(Machine.AppliedIndex);
+            Snapshots!.Write(snapshot, Machine);
+            Log!.CreateSnapshot(snapshot);
+            Log.CompactTo(snapshot.Index);
+            index = snapshot.Index;
+            _world.Trace.Record(_world.Now, "snapshot", Id, 0, index, $"snapshot at {index}, log from {Log.FirstIndex}");
+        });
+        return index;
+    }
+
+    /// <summary>The data of this node's snapshot <paramref name="snapshot"/>, as a leader streams it to a follower.</summary>
+    internal byte[] ReadSnapshotData(SnapshotMetadata snapshot)
+    {
+        var copy = new KvStateMachine();
+        Snapshots!.Restore(snapshot, copy);
+        using var data = new MemoryStream();
+        copy.CreateSnapshot(data);
+        return data.ToArray();
     }
 
     /// <summary>Makes the next few writes fail by killing the process in the middle of one (torn or lost writes).</summary>
@@ -226,6 +285,21 @@ public sealed class SimNode
                 return; // already in this leader's log; the reply comes when it applies
             }
 
+            if (command.Kind == KvOpKind.Get && _world.Options.ReadIndexReads)
+            {
+                if (_world.Options.Sabotage == Sabotage.ReadWithoutQuorum)
+                {
+                    Reply(command, new ClientReply(command.Seq, false, 0, new KvResult(true, Machine.ValueOf(command.Key))));
+                    return;
+                }
+
+                // No log entry: ask a quorum to confirm the leader, then read the state once applied that far.
+                _reading[command.OpId] = command;
+                raft.ReadIndex(BitConverter.GetBytes(command.OpId));
+                _world.Trace.Record(_world.Now, "read-index", Id, 0, (ulong)command.OpId, command);
+                return;
+            }
+
             var proposed = raft.Propose(command.Encode());
             if (proposed.Accepted)
             {
@@ -250,6 +324,11 @@ public sealed class SimNode
         while (raft.HasReady)
         {
             var ready = raft.Ready();
+            if (ready.Snapshot is { } snapshot)
+            {
+                InstallSnapshot(snapshot);
+            }
+
             var sendFirst = _world.Options.Sabotage == Sabotage.SendBeforePersist;
             if (sendFirst)
             {
@@ -281,13 +360,55 @@ public sealed class SimNode
                 Apply(entry);
             }
 
+            foreach (var read in ready.ReadStates)
+            {
+                if (_reading.Remove(BitConverter.ToInt64(read.Context.Span), out var command))
+                {
+                    _readable.Add((read.Index, command));
+                }
+            }
+
+            ServeReads();
+
             raft.Advance(ready);
         }
     }
 
+    /// <summary>Persists a leader's snapshot (its file first, then the log's switch to it), then restores the state machine from it.</summary>
+    private void InstallSnapshot(SnapshotMetadata snapshot)
+    {
+        var (data, source) = IncomingSnapshot ?? throw new InvalidOperationException($"Node {Id} must install snapshot {snapshot.Index} but no data came with it.");
+        if (CrashInNextInstall is { } crash)
+        {
+            CrashInNextInstall = null;
+            Disk.ScheduleCrash(crash.Writes, crash.Mode);
+        }
+
+        // The mirror first: should the process die in the middle, the restart rebuilds it from what the log kept.
+        Mirror.InstallFrom(source, snapshot.Index);
+        Snapshots!.Write(snapshot, stream => stream.Write(data));
+        Log!.ApplySnapshot(snapshot);
+        var machine = new KvStateMachine
+        {
+            SkipDeduplication = Machine.SkipDeduplication,
+            ValueSkew = Machine.ValueSkew,
+        };
+        using (var stream = new MemoryStream(data))
+        {
+            machine.RestoreSnapshot(stream);
+        }
+
+        Machine = machine;
+        SnapshotsInstalled++;
+        _awaiting.Clear();
+        _world.Convergence.OnApplied(Id, Machine.AppliedIndex, Machine.StateHash);
+        _world.Trace.Record(_world.Now, "install-snapshot", Id, 0, snapshot.Index, $"snapshot {snapshot.Index}/{snapshot.Term}");
+    }
+
     private void Apply(Entry entry)
     {
-        var applied = Machine.Apply(entry.Index, entry.Data.Span);
+        // A membership change took effect when it was appended; to the KV machine it is a no-op.
+        var applied = Machine.Apply(entry.Index, entry.Type == EntryType.Normal ? entry.Data.Span : []);
         _world.Convergence.OnApplied(Id, entry.Index, Machine.StateHash);
         if (applied is { } effect && Machine.LastApplyTookEffect)
         {
@@ -300,6 +421,21 @@ public sealed class SimNode
         }
     }
 
+    private void ServeReads()
+    {
+        for (var i = 0; i < _readable.Count; i++)
+        {
+            var (index, command) = _readable[i];
+            if (index <= Machine.AppliedIndex)
+            {
+                _world.Trace.Record(_world.Now, "serve-read", Id, index, (ulong)command.OpId, command);
+                Reply(command, new ClientReply(command.Seq, false, 0, new KvResult(true, Machine.ValueOf(command.Key))));
+                _readable.RemoveAt(i--);
+                ReadsServed++;
+            }
+        }
+    }
+
     private void Reply(KvCommand command, ClientReply reply) => _world.SendToClient(Id, command.Client, reply);
 
     private void Stop(NodeStatus status, string why)
@@ -307,6 +443,8 @@ public sealed class SimNode
         Status = status;
         Raft = null;
         _awaiting.Clear();
+        _reading.Clear();
+        _readable.Clear();
         _world.Trace.Record(_world.Now, "stop", Id, 0, (ulong)status, why);
         _world.OnNodeStopped(this);
     }

@@ -20,6 +20,7 @@ public sealed class SimulatedWorld
     private readonly PriorityQueue<Action, (long Time, long Order)> _queue = new();
     private readonly List<SimNode> _nodes = [];
     private readonly List<SimClient> _clients = [];
+    private readonly List<ulong> _nodeIds = [];
     private long _scheduled;
 
     public SimulatedWorld(int seed, SimulationOptions options)
@@ -30,8 +31,9 @@ public sealed class SimulatedWorld
         Random = new Random(seed);
         Trace = new TraceLog(options.TraceTail);
         Network = new SimNetwork(this);
-        NodeIds = Enumerable.Range(1, options.Nodes).Select(i => (ulong)i).ToArray();
-        foreach (var id in NodeIds)
+        BootstrapPeers = Enumerable.Range(1, options.Nodes).Select(i => (ulong)i).ToArray();
+        _nodeIds.AddRange(BootstrapPeers);
+        foreach (var id in BootstrapPeers)
         {
             _nodes.Add(new SimNode(this, id, Random.Next()));
         }
@@ -69,7 +71,11 @@ public sealed class SimulatedWorld
 
     public ConvergenceChecker Convergence { get; } = new();
 
-    public IReadOnlyList<ulong> NodeIds { get; }
+    /// <summary>Every node's id, including nodes added after the start (<see cref="AddNode"/>).</summary>
+    public IReadOnlyList<ulong> NodeIds => _nodeIds;
+
+    /// <summary>The group's bootstrap voters, the nodes the world started with; a node added later is created with them too.</summary>
+    public IReadOnlyList<ulong> BootstrapPeers { get; }
 
     public IReadOnlyList<SimNode> Nodes => _nodes;
 
@@ -162,6 +168,28 @@ public sealed class SimulatedWorld
         }
     }
 
+    /// <summary>
+    /// Starts a new node with an empty disk (the next id), not yet a member: it waits, never campaigning, until a
+    /// leader's log or snapshot makes it one (propose <see cref="ConfChangeType.AddLearner"/> for it).
+    /// </summary>
+    public SimNode AddNode()
+    {
+        var node = new SimNode(this, (ulong)_nodes.Count + 1, Random.Next());
+        _nodes.Add(node);
+        _nodeIds.Add(node.Id);
+        node.Start();
+        Schedule(Random.NextInt64(Options.TickInterval), "tick-start", node.Id, 0, 0, null, () => TickLoop(node));
+        return node;
+    }
+
+    /// <summary>Proposes a membership change at a node (a leader accepts it once its previous change committed).</summary>
+    public ProposeResult ProposeConfChange(ulong id, ConfChange change)
+    {
+        var result = ProposeResult.NotLeader(0);
+        Node(id).Run(() => result = Node(id).Raft!.ProposeConfChange(change));
+        return result;
+    }
+
     public void Kill(ulong id, CrashMode mode = CrashMode.DropUnsynced) => Node(id).Kill(mode);
 
     public void Restart(ulong id) => Node(id).Start();
@@ -180,6 +208,25 @@ public sealed class SimulatedWorld
             StableHash.Combine((ulong)message.Type, message.Term, message.Index),
             StableHash.Combine(message.LogTerm, message.Commit, (ulong)message.Entries.Count),
             message.Reject ? 1UL : 0UL);
+        if (message.Type == MessageType.Snapshot && message.Snapshot is { } snapshot)
+        {
+            // The snapshot's bytes travel beside the message: read from the sender's store now, installed on arrival,
+            // and the sender hears whether it got there once it would have.
+            var sender = Node(message.From);
+            var data = sender.ReadSnapshotData(snapshot);
+            var mirror = sender.Mirror;
+            Network.Send(message.From, message.To, "raft", detailHash, message, () =>
+            {
+                var node = Node(message.To);
+                node.IncomingSnapshot = (data, mirror);
+                node.Run(() => node.Raft!.Step(message));
+                node.IncomingSnapshot = null;
+                var delivered = node.Status == NodeStatus.Up;
+                sender.Run(() => sender.Raft!.ReportSnapshot(message.To, delivered));
+            });
+            return;
+        }
+
         Network.Send(message.From, message.To, "raft", detailHash, message, () =>
         {
             var node = Node(message.To);

@@ -32,6 +32,12 @@ public sealed record SimulationOptions
     /// <summary>Passed to <see cref="Cairn.Raft.RaftConfig.MaxBytesPerAppend"/>; small values split catch-up into many appends.</summary>
     public long MaxBytesPerAppend { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Gets are served through <see cref="Cairn.Raft.RawNode.ReadIndex"/> instead of the log: the node answers from its
+    /// state machine once it has applied the read index a quorum confirmed.
+    /// </summary>
+    public bool ReadIndexReads { get; init; }
+
     public long MinLatency { get; init; } = 200;
 
     public long MaxLatency { get; init; } = 6_000;
