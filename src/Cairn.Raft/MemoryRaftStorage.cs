@@ -50,15 +50,7 @@ public sealed class MemoryRaftStorage : IRaftStorage
     /// <summary>Persists a hard state, after the entries it commits. Terms and commit indexes never go backwards.</summary>
     public void SetHardState(HardState state)
     {
-        if (state.Term < HardState.Term || state.Commit < HardState.Commit)
-        {
-            throw new InvalidOperationException($"Hard state went backwards: {HardState} -> {state}.");
-        }
-
-        if (state.Commit > LastIndex)
-        {
-            throw new InvalidOperationException($"Hard state commits {state.Commit}, beyond the last stored index {LastIndex}: append the entries first.");
-        }
+        RaftLogRules.CheckHardState(HardState, state, LastIndex);
 
         HardState = state;
     }
@@ -75,7 +67,7 @@ public sealed class MemoryRaftStorage : IRaftStorage
             return;
         }
 
-        AppendRules.Check(entries, Offset, LastIndex, HardState.Commit, Term);
+        RaftLogRules.CheckAppend(entries, Offset, LastIndex, HardState.Commit, Term);
         var first = entries[0].Index;
         var keep = (int)(first - Offset);
         _entries.RemoveRange(keep, _entries.Count - keep);

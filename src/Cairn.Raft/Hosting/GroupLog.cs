@@ -116,7 +116,7 @@ public sealed class GroupLog : IRaftStorage
             return;
         }
 
-        AppendRules.Check(entries, CompactedIndex, LastIndex, HardState.Commit, Term);
+        RaftLogRules.CheckAppend(entries, CompactedIndex, LastIndex, HardState.Commit, Term);
         var first = entries[0].Index;
         var oldLast = LastIndex;
         TruncateMemory(first);
@@ -136,15 +136,7 @@ public sealed class GroupLog : IRaftStorage
     /// <inheritdoc/>
     public void SetHardState(HardState state)
     {
-        if (state.Term < HardState.Term || state.Commit < HardState.Commit)
-        {
-            throw new InvalidOperationException($"Hard state of group {GroupId} went backwards: {HardState} -> {state}.");
-        }
-
-        if (state.Commit > LastIndex)
-        {
-            throw new InvalidOperationException($"Hard state of group {GroupId} commits {state.Commit}, beyond the last stored index {LastIndex}.");
-        }
+        RaftLogRules.CheckHardState(HardState, state, LastIndex);
 
         HardState = state;
         _shared.StagePut(RaftLogKeys.HardState(GroupId), RaftLogKeys.EncodeHardState(state));

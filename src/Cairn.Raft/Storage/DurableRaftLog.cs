@@ -200,7 +200,7 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
             return;
         }
 
-        AppendRules.Check(entries, _compactedIndex, LastIndex, HardState.Commit, Term);
+        RaftLogRules.CheckAppend(entries, _compactedIndex, LastIndex, HardState.Commit, Term);
         var first = entries[0].Index;
         long total = 0;
         for (var i = 0; i < entries.Count; i++)
@@ -266,16 +266,7 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
     public void SetHardState(HardState state)
     {
         ThrowIfUnusable();
-        if (state.Term < HardState.Term || state.Commit < HardState.Commit)
-        {
-            throw new InvalidOperationException($"Hard state went backwards: {HardState} -> {state}.");
-        }
-
-        if (state.Commit > LastIndex)
-        {
-            throw new InvalidOperationException($"Hard state commits {state.Commit}, beyond the last stored index {LastIndex}: append the entries first.");
-        }
-
+        RaftLogRules.CheckHardState(HardState, state, LastIndex);
         WriteState(state, _compactedIndex, _compactedTerm);
         HardState = state;
     }

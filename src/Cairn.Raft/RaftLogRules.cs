@@ -1,14 +1,32 @@
 namespace Cairn.Raft;
 
-/// <summary>What every <see cref="IRaftStorage.Append"/> must refuse, checked in one place for every log.</summary>
-internal static class AppendRules
+/// <summary>
+/// What every <see cref="IRaftStorage.Append"/> and <see cref="IRaftStorage.SetHardState"/> must refuse, checked in
+/// one place for every log.
+/// </summary>
+internal static class RaftLogRules
 {
+    /// <summary>Refuses a hard state that goes backwards or commits entries the log does not hold.</summary>
+    /// <exception cref="InvalidOperationException">The hard state breaks one of those rules.</exception>
+    public static void CheckHardState(HardState current, HardState next, ulong lastIndex)
+    {
+        if (next.Term < current.Term || next.Commit < current.Commit)
+        {
+            throw new InvalidOperationException($"Hard state went backwards: {current} -> {next}.");
+        }
+
+        if (next.Commit > lastIndex)
+        {
+            throw new InvalidOperationException($"Hard state commits {next.Commit}, beyond the last stored index {lastIndex}: append the entries first.");
+        }
+    }
+
     /// <summary>
     /// Refuses an append to a log holding (<paramref name="compactedIndex"/>, <paramref name="lastIndex"/>] that would
     /// leave a gap, rewrite compacted or committed entries, skip an index, or lower the term.
     /// </summary>
     /// <exception cref="InvalidOperationException">The append breaks one of those rules; the message says which.</exception>
-    public static void Check(IReadOnlyList<Entry> entries, ulong compactedIndex, ulong lastIndex, ulong commit, Func<ulong, ulong> termAt)
+    public static void CheckAppend(IReadOnlyList<Entry> entries, ulong compactedIndex, ulong lastIndex, ulong commit, Func<ulong, ulong> termAt)
     {
         var first = entries[0].Index;
         if (first <= compactedIndex)
