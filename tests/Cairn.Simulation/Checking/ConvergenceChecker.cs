@@ -14,6 +14,9 @@ public sealed class ConvergenceChecker
 
     public ulong HashAt(ulong index) => _hashAt[(int)index];
 
+    /// <summary>The log index at which an operation took effect, or null if it never did.</summary>
+    public ulong? TookEffectAt(long opId) => _tookEffectAt.TryGetValue(opId, out var index) ? index : null;
+
     /// <summary>
     /// Exactly once: a client operation takes effect at one log index only, however many times retries put it in
     /// the log (a node replaying its log after a restart takes effect at the same index again, which is fine).

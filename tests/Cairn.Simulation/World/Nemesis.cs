@@ -1,3 +1,4 @@
+using Cairn.Raft;
 using Cairn.Testing;
 
 namespace Cairn.Simulation.World;
@@ -6,8 +7,9 @@ namespace Cairn.Simulation.World;
 /// Injects random faults at random intervals while it runs: kills (with lost or torn unsynced writes), crashes in the
 /// middle of a write, symmetric and one-way partitions, an isolated leader, "swizzle" clogging (links clogged one by
 /// one, then unclogged in random order), and, when enabled, a full disk or a flipped bit. Stopped nodes restart after
-/// a random delay. New kinds of fault (membership changes, snapshot installs, leader transfers) plug in as further
-/// cases of <see cref="Act"/> once the core supports them.
+/// a random delay. With <see cref="SimulationOptions.Reconfiguration"/> it also snapshots and compacts random
+/// nodes (so lagging followers need snapshots), transfers leadership, and changes the membership: adds a node as a
+/// learner, promotes it, removes an old voter.
 /// </summary>
 public sealed class Nemesis(SimulatedWorld world)
 {
@@ -62,7 +64,8 @@ public sealed class Nemesis(SimulatedWorld world)
         var up = world.Nodes.Where(n => n.Status == NodeStatus.Up).ToList();
         var target = up.Count > 0 ? up[random.Next(up.Count)] : null;
         Actions++;
-        switch (random.Next(10))
+        // Without reconfiguration the draw is the same as before it existed, so old seeds replay unchanged.
+        switch (random.Next(options.Reconfiguration ? 13 : 10))
         {
             case 0 or 1 when world.Network.HasFaults:
                 Note("heal");
@@ -112,9 +115,58 @@ public sealed class Nemesis(SimulatedWorld world)
                 // One per run, so a node that refuses to open its log for good still leaves a quorum.
                 _flippedABit = target.FlipBit(random);
                 break;
+            case 10 when target is not null:
+                Note($"snapshot {target.Id}");
+                target.TakeSnapshot();
+                break;
+            case 11 when world.Leader is { } current:
+                var voters = current.Raft!.ConfState.Voters.Where(v => v != current.Id).ToList();
+                if (voters.Count > 0)
+                {
+                    var to = voters[random.Next(voters.Count)];
+                    Note($"transfer leadership {current.Id} -> {to}");
+                    current.Run(() => current.Raft!.TransferLeadership(to));
+                }
+
+                break;
+            case 12 when world.Leader is { } leading:
+                ChangeMembership(leading);
+                break;
             default:
                 break; // a quiet interval
         }
+    }
+
+    /// <summary>
+    /// One step of a membership cycle, one server at a time: promote a learner; or, with more voters than the run
+    /// started with, remove one that does not lead; or add a new node as a learner (at most two more than at start).
+    /// The leader may refuse (a change in flight): that is part of the test too.
+    /// </summary>
+    private void ChangeMembership(SimNode leader)
+    {
+        var random = world.Random;
+        var conf = leader.Raft!.ConfState;
+        ConfChange change;
+        if (conf.Learners.Count > 0)
+        {
+            change = new ConfChange(ConfChangeType.AddVoter, conf.Learners[random.Next(conf.Learners.Count)]);
+        }
+        else if (conf.Voters.Count > world.Options.Nodes)
+        {
+            var others = conf.Voters.Where(v => v != leader.Id).ToList();
+            change = new ConfChange(ConfChangeType.RemoveNode, others[random.Next(others.Count)]);
+        }
+        else if (world.Nodes.Count < world.Options.Nodes + 2)
+        {
+            change = new ConfChange(ConfChangeType.AddLearner, world.AddNode().Id);
+        }
+        else
+        {
+            return;
+        }
+
+        var result = world.ProposeConfChange(leader.Id, change);
+        Note($"{change.Type} {change.NodeId} at leader {leader.Id}: {(result.Accepted ? "accepted" : result.Refusal.ToString())}");
     }
 
     /// <summary>Clogs a random set of links one at a time, then unclogs them one at a time in another random order.</summary>

@@ -29,12 +29,17 @@ public sealed class SimNetwork
     public bool IsClogged(ulong from, ulong to) => _clogged.ContainsKey((from, to));
 
     /// <summary>Sends one message; <paramref name="deliver"/> runs at the receiver when (and each time) it arrives.</summary>
-    public void Send(ulong from, ulong to, string kind, ulong detailHash, object detail, Action deliver)
+    /// <param name="lost">
+    /// For a message whose sender learns that it failed (a snapshot stream, which a real transport reports): called
+    /// one maximum latency after it is dropped or meets a cut link.
+    /// </param>
+    public void Send(ulong from, ulong to, string kind, ulong detailHash, object detail, Action deliver, Action? lost = null)
     {
         var random = _world.Random;
         if (DropRate > 0 && random.NextDouble() < DropRate)
         {
             _world.Trace.Record(_world.Now, "drop", from, to, detailHash, detail);
+            ReportLost(from, to, lost);
             return;
         }
 
@@ -42,26 +47,35 @@ public sealed class SimNetwork
         for (var copy = 0; copy < copies; copy++)
         {
             var latency = _world.Options.MinLatency + random.NextInt64(_world.Options.MaxLatency - _world.Options.MinLatency + 1);
-            _world.Schedule(latency, kind, from, to, detailHash, detail, () => Arrive(from, to, kind, detailHash, detail, deliver));
+            _world.Schedule(latency, kind, from, to, detailHash, detail, () => Arrive(from, to, kind, detailHash, detail, deliver, lost));
         }
     }
 
-    private void Arrive(ulong from, ulong to, string kind, ulong detailHash, object detail, Action deliver)
+    private void Arrive(ulong from, ulong to, string kind, ulong detailHash, object detail, Action deliver, Action? lost)
     {
         if (_cut.Contains((from, to)))
         {
             _world.Trace.Record(_world.Now, "cut", from, to, detailHash, detail);
+            ReportLost(from, to, lost);
             return;
         }
 
         if (_clogged.TryGetValue((from, to), out var held))
         {
             // A clogged link delays rather than loses: the message waits for the link to open (FoundationDB's clogging).
-            held.Add(() => Arrive(from, to, kind, detailHash, detail, deliver));
+            held.Add(() => Arrive(from, to, kind, detailHash, detail, deliver, lost));
             return;
         }
 
         deliver();
+    }
+
+    private void ReportLost(ulong from, ulong to, Action? lost)
+    {
+        if (lost is not null)
+        {
+            _world.Schedule(_world.Options.MaxLatency, "lost", from, to, 0, null, lost);
+        }
     }
 
     public void Cut(ulong from, ulong to)

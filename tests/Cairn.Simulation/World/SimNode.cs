@@ -173,6 +173,12 @@ public sealed class SimNode
         var index = 0UL;
         Run(() =>
         {
+            if (Machine.AppliedIndex <= Log!.Snapshot.Index)
+            {
+                index = Log.Snapshot.Index; // nothing new to snapshot
+                return;
+            }
+
             var snapshot = Raft!.SnapshotMetadataAt(Machine.AppliedIndex);
             Snapshots!.Write(snapshot, Machine);
             Log!.CreateSnapshot(snapshot);

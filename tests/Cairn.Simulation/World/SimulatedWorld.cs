@@ -223,7 +223,8 @@ public sealed class SimulatedWorld
                 node.IncomingSnapshot = null;
                 var delivered = node.Status == NodeStatus.Up;
                 sender.Run(() => sender.Raft!.ReportSnapshot(message.To, delivered));
-            });
+            },
+            lost: () => sender.Run(() => sender.Raft!.ReportSnapshot(message.To, delivered: false)));
             return;
         }
 

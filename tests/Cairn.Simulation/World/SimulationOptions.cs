@@ -90,6 +90,12 @@ public sealed record SimulationOptions
     /// </summary>
     public bool BitFlipsInLastSegment { get; init; }
 
+    /// <summary>
+    /// Whether the nemesis also changes the cluster under the load: snapshots (and log compaction) on random nodes,
+    /// leadership transfers, and membership changes (a new node added as a learner, promoted, an old voter removed).
+    /// </summary>
+    public bool Reconfiguration { get; init; }
+
     /// <summary>A deliberate bug, for tests of the checkers themselves.</summary>
     public Sabotage Sabotage { get; init; }
 
@@ -118,6 +124,7 @@ public sealed record SimulationOptions
             HeartbeatTick = 1 + pick.Next(3),
             MaxInflightMessages = pick.Next(3) == 0 ? 2 : 64,
             MaxBytesPerAppend = pick.Next(3) == 0 ? 200 : 1024 * 1024,
+            Reconfiguration = pick.Next(3) == 0, // drawn last, so the picks above stay what they were for every seed
         };
     }
 }

@@ -125,10 +125,11 @@ public static class SimulationRun
             return false;
         }
 
+        // Members only: a node removed from the group no longer hears from it.
         var raft = leader.Raft!;
-        var running = world.Nodes.Where(n => n.Status == NodeStatus.Up).ToList();
-        var quorum = (world.Nodes.Count / 2) + 1;
-        return running.Count >= quorum
+        var members = raft.ConfState;
+        var running = world.Nodes.Where(n => n.Status == NodeStatus.Up && members.Contains(n.Id)).ToList();
+        return running.Count(n => members.IsVoter(n.Id)) >= members.Quorum
             && raft.CommitIndex == raft.LastIndex
             && running.All(n => n.Machine.AppliedIndex == raft.CommitIndex);
     }
@@ -139,16 +140,21 @@ public static class SimulationRun
         var leader = world.Leader ?? throw new InvariantViolationException("no leader after settling");
         var committed = leader.Raft!.CommitIndex;
 
-        // Read the log back from a disk nobody flipped a bit on (a corrupted one would refuse, rightly).
-        var reader = world.Nodes.FirstOrDefault(n => n.Status == NodeStatus.Up && !n.BitFlipped && n.Log!.FirstIndex == 1 && n.Mirror.LastIndex >= committed) ?? leader;
+        // Read the log back from a disk nobody flipped a bit on (a corrupted one would refuse, rightly), and the least
+        // compacted one: what a snapshot covers is checked against where each operation took effect instead.
+        var reader = world.Nodes
+            .Where(n => n.Status == NodeStatus.Up && !n.BitFlipped && n.Mirror.LastIndex >= committed)
+            .OrderBy(n => n.Log!.FirstIndex)
+            .FirstOrDefault() ?? leader;
         var log = reader.Log!;
+        var first = log.FirstIndex;
         if (leader.Mirror.PrefixAt(world.Invariants.CommittedIndex) != world.Invariants.CommittedPrefixAt(world.Invariants.CommittedIndex))
         {
             throw new InvariantViolationException($"the final leader {leader.Id}'s log differs from the committed log");
         }
 
         var inLog = new HashSet<long>();
-        foreach (var entry in log.Entries(1, committed + 1))
+        foreach (var entry in log.Entries(first, committed + 1))
         {
             if (entry.Type == EntryType.Normal && !entry.Data.IsEmpty)
             {
@@ -159,7 +165,8 @@ public static class SimulationRun
         foreach (var operation in world.History.Operations)
         {
             var readWithoutLog = world.Options.ReadIndexReads && operation.Command.Kind == KvOpKind.Get;
-            if (operation.Return is not null && !readWithoutLog && !inLog.Contains(operation.Command.OpId))
+            var compactedAway = world.Convergence.TookEffectAt(operation.Command.OpId) is { } at && at < first;
+            if (operation.Return is not null && !readWithoutLog && !inLog.Contains(operation.Command.OpId) && !compactedAway)
             {
                 throw new InvariantViolationException($"acknowledged operation lost: {operation} is not in the committed log (read from node {reader.Id})");
             }
