@@ -197,8 +197,9 @@ public sealed class RpcPeer : IRpcChannel, IAsyncDisposable
                     return current;
                 }
 
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _nextAttemptTimestamp));
-                if (wait > TimeSpan.Zero)
+                // A loop, not one wait: Drop may push the next attempt further out while this one sleeps.
+                TimeSpan wait;
+                while ((wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _nextAttemptTimestamp))) > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, token);
                 }

@@ -37,7 +37,9 @@ public sealed class MeshTests
     [Fact]
     public async Task Three_members_started_together_hold_exactly_one_connection_per_pair()
     {
-        var nodes = await MeshNode.StartAllAsync(IPAddress.Loopback, "node-c", "node-a", "node-b");
+        // Their own loopback address, so the kernel's socket table can be counted for this test alone.
+        var address = IPAddress.Parse("127.0.0.63");
+        var nodes = await MeshNode.StartAllAsync(address, "node-c", "node-a", "node-b");
         await using var c = nodes[0];
         await using var a = nodes[1];
         await using var b = nodes[2];
@@ -56,6 +58,10 @@ public sealed class MeshTests
         // a dials b and c, b dials c: three connections for three pairs, none redialed.
         Assert.Equal([0, 1, 2], new[] { a, b, c }.Select(n => n.Server.ConnectionCount));
         Assert.Equal([0L, 1L, 2L], new[] { a, b, c }.Select(n => n.Server.AcceptedCount));
+        if (KernelSockets.Available)
+        {
+            Assert.Equal(3 * 2, KernelSockets.EstablishedTo(address)); // both ends of three connections
+        }
     }
 
     [Fact]
