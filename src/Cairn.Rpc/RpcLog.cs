@@ -41,7 +41,7 @@ internal static partial class RpcLog
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "RPC connection from node '{NodeId}' at {OldPeer} replaced by its newer connection from {NewPeer}; closing the old one")]
     public static partial void Replaced(ILogger logger, string nodeId, string oldPeer, string newPeer);
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "node '{NodeId}' ({Peer}) dialed this node, but of this pair this node dials (the id that sorts first dials); serving its calls, sending over this node's own connection")]
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "node '{NodeId}' ({Peer}) dialed this node, but of this pair this node dials (the smaller id dials); serving its calls, sending over this node's own connection")]
     public static partial void DialedFromWrongSide(ILogger logger, string nodeId, string peer);
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "RPC mesh of node '{NodeId}': this node dials [{Dials}] and waits for [{Waits}] to dial it")]

@@ -6,8 +6,9 @@ namespace Cairn.Rpc;
 
 /// <summary>
 /// This node's connections to the other members of a cluster, <b>one TCP connection per pair</b>: of two members,
-/// the one whose node id sorts first (ordinal) dials and keeps the connection up; the other waits for it and sends
-/// over the connection it accepted. <see cref="ChannelTo"/> gives the channel to a member whichever side dialed, so a
+/// the one whose node id sorts first (<see cref="Dialer"/>: shorter first, then ordinal, so for decimal ids the
+/// smaller number) dials and keeps the connection up; the other waits for it and sends over the connection it
+/// accepted. <see cref="ChannelTo"/> gives the channel to a member whichever side dialed, so a
 /// service calls, sends and streams without caring. Clients that are not members (tools, tests) still dial any
 /// server freely; only members' connections follow the rule.
 /// </summary>
@@ -59,8 +60,17 @@ public sealed class RpcMesh : IAsyncDisposable
     /// <summary>The other members' node ids.</summary>
     public IReadOnlyCollection<string> Members => _members.Keys;
 
-    /// <summary>Whether, of <paramref name="a"/> and <paramref name="b"/>, node <paramref name="a"/> dials: the id that sorts first (ordinal) does.</summary>
-    public static bool Dialer(string a, string b) => string.CompareOrdinal(a, b) < 0;
+    /// <summary>
+    /// Whether, of <paramref name="a"/> and <paramref name="b"/>, node <paramref name="a"/> dials: the id that sorts
+    /// first does, the shorter one first and then by ordinal comparison. Both nodes reach the same answer from the
+    /// two ids alone; for decimal ids without leading zeros (Raft's) the smaller number dials.
+    /// </summary>
+    public static bool Dialer(string a, string b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return a.Length != b.Length ? a.Length < b.Length : string.CompareOrdinal(a, b) < 0;
+    }
 
     /// <summary>Whether this node dials <paramref name="nodeId"/> (rather than waiting for it to dial).</summary>
     public bool Dials(string nodeId) => Dialer(_self, nodeId);

@@ -6,7 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace Cairn.Rpc.Tests;
 
 /// <summary>
-/// Members of an <see cref="RpcMesh"/> share one TCP connection per pair: the id that sorts first dials, the other
+/// Members of an <see cref="RpcMesh"/> share one TCP connection per pair: the smaller id dials, the other
 /// sends back over the connection it accepted. Connections are counted on the servers (only accepted ones are).
 /// </summary>
 public sealed class MeshTests
@@ -241,7 +241,7 @@ public sealed class MeshTests
     }
 
     [Fact]
-    public async Task Only_members_have_channels_and_a_server_belongs_to_one_mesh()
+    public async Task Only_members_have_channels_the_smaller_id_dials_and_a_server_belongs_to_one_mesh()
     {
         var nodes = await MeshNode.StartAllAsync(IPAddress.Loopback, "node-a", "node-b");
         await using var a = nodes[0];
@@ -251,6 +251,9 @@ public sealed class MeshTests
         Assert.Throws<InvalidOperationException>(() => new RpcMesh(a.Server, new Dictionary<string, EndPoint>()));
         Assert.True(RpcMesh.Dialer("node-a", "node-b"));
         Assert.False(RpcMesh.Dialer("node-b", "node-a"));
+        Assert.True(RpcMesh.Dialer("9", "10")); // shorter first: decimal ids compare as numbers
+        Assert.False(RpcMesh.Dialer("10", "9"));
+        Assert.False(RpcMesh.Dialer("7", "7"));
     }
 
     private static Task WaitConnectedAsync(params MeshNode[] nodes) =>

@@ -30,5 +30,5 @@ internal sealed class AcceptedMember(string nodeId, RpcOptions options, RpcServe
     protected override ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 
     protected override string WhyNoConnection() =>
-        $"node '{NodeId}' dials this node (of a pair, the node whose id sorts first dials) and has no connection to it now: it is down, restarting or cut off";
+        $"node '{NodeId}' dials this node (of a pair, the smaller id dials) and has no connection to it now: it is down, restarting or cut off";
 }
