@@ -11,7 +11,7 @@ namespace Cairn.Rpc.Mesh;
 /// </summary>
 internal abstract class MeshMember(string nodeId, RpcOptions options) : IRpcChannel, IAsyncDisposable
 {
-    private volatile bool _disposed;
+    private int _disposed;
 
     /// <summary>The member's node id.</summary>
     public string NodeId { get; } = nodeId;
@@ -70,11 +70,13 @@ internal abstract class MeshMember(string nodeId, RpcOptions options) : IRpcChan
     /// </summary>
     public abstract void Disconnect(string reason, TimeSpan holdOff);
 
-    /// <summary>Stops this member's channel; later sends throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Stops this member's channel; later sends throw <see cref="ObjectDisposedException"/>. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
-        _disposed = true;
-        await DisposeCoreAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await DisposeCoreAsync();
+        }
     }
 
     /// <summary>Releases what this side owns of the connection.</summary>
@@ -85,7 +87,7 @@ internal abstract class MeshMember(string nodeId, RpcOptions options) : IRpcChan
 
     private RpcConnection Open(string method)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return Current is { IsOpen: true } connection
             ? connection
             : throw new RpcException(RpcStatus.Unavailable, $"'{method}' to node '{NodeId}' not sent: {WhyNoConnection()}");
