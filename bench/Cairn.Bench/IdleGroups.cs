@@ -54,6 +54,7 @@ internal static class IdleGroups
                 var router = new RpcRouter();
                 transport.MapInbound(router, host);
                 var server = new RpcServer(options, router);
+                transport.Attach(server);
                 server.Start((IPEndPoint)addresses[id]);
                 host.Start();
                 hosts.Add((host, log, transport, server));

@@ -176,6 +176,7 @@ internal static class SnapshotCatchUp
             transport.MapInbound(router, host);
             var server = new RpcServer(options, router);
             server.Start((IPEndPoint)addresses[id]);
+            transport.Attach(server);
             host.Start();
             return new Node(host, log, transport, server, machine);
         }

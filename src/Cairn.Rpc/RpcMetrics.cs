@@ -26,4 +26,8 @@ public static class RpcMetrics
     internal static readonly Counter<long> ProtocolViolations = Meter.CreateCounter<long>("cairn.rpc.protocol.violations", "{connection}", "Connections closed because the peer sent a malformed frame or broke the protocol.");
 
     internal static readonly Counter<long> DeadlinesExceeded = Meter.CreateCounter<long>("cairn.rpc.deadlines.exceeded", "{call}", "Calls that got no answer within their deadline.");
+
+    internal static readonly Counter<long> ConnectionsOpened = Meter.CreateCounter<long>("cairn.rpc.connections.opened", "{connection}", "Authenticated connections opened, tagged side=dialed or side=accepted.");
+
+    internal static readonly Counter<long> ConnectionsReplaced = Meter.CreateCounter<long>("cairn.rpc.connections.replaced", "{connection}", "Mesh connections closed because the same node dialed again (one connection per peer pair).");
 }

@@ -66,6 +66,28 @@ public sealed class RpcPeer : IRpcChannel, IAsyncDisposable
 
     internal RpcConnection? Connection => _connection;
 
+    /// <summary>Why the last connect attempt failed, or null after a success.</summary>
+    internal string? LastFailure => _lastFailure;
+
+    /// <summary>
+    /// Closes the current connection and dials no sooner than <paramref name="holdOff"/> from now (fault injection:
+    /// a partition). Calls in flight fail with <see cref="RpcStatus.Unavailable"/>.
+    /// </summary>
+    internal void Drop(string reason, TimeSpan holdOff)
+    {
+        // The hold-off is in place before the connection closes, so whoever redials on its close sees it.
+        var until = Stopwatch.GetTimestamp() + (long)(holdOff.TotalSeconds * Stopwatch.Frequency);
+        if (until > Volatile.Read(ref _nextAttemptTimestamp))
+        {
+            Volatile.Write(ref _nextAttemptTimestamp, until);
+        }
+
+        if (_connection is { } connection)
+        {
+            _ = connection.CloseAsync(reason);
+        }
+    }
+
     /// <summary>Connects now, if not connected, retrying with backoff until <paramref name="cancellationToken"/> fires.</summary>
     /// <exception cref="RpcException"><see cref="RpcStatus.Unauthenticated"/> when the handshake fails (not retried).</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default) => await GetConnectionAsync(cancellationToken);
@@ -175,8 +197,9 @@ public sealed class RpcPeer : IRpcChannel, IAsyncDisposable
                     return current;
                 }
 
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _nextAttemptTimestamp));
-                if (wait > TimeSpan.Zero)
+                // A loop, not one wait: Drop may push the next attempt further out while this one sleeps.
+                TimeSpan wait;
+                while ((wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _nextAttemptTimestamp))) > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, token);
                 }

@@ -24,9 +24,12 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TlsChannel? _tls;
     private readonly ConcurrentDictionary<RpcConnection, byte> _connections = new();
-    private readonly ConcurrentDictionary<string, RpcConnection> _byNode = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RpcConnection> _byNode = new(StringComparer.Ordinal); // under _byNodeLock
+    private readonly Lock _byNodeLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private int _handshaking;
+    private long _accepted;
+    private RpcMesh? _mesh;
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
 
@@ -56,7 +59,19 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>How many authenticated connections are open.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>
+    /// How many connections this server has accepted (past the handshake) since it started: with a steady
+    /// <see cref="ConnectionCount"/>, a growing total means connections are being lost and redialed.
+    /// </summary>
+    public long AcceptedCount => Interlocked.Read(ref _accepted);
+
     internal IEnumerable<RpcConnection> Connections => _connections.Keys;
+
+    internal RpcOptions Options => _options;
+
+    internal RpcRouter Router => _router;
+
+    internal ILogger Logger => _logger;
 
     /// <summary>
     /// A channel for calling <paramref name="nodeId"/> back over the connection it dialed to this server, so the two
@@ -64,7 +79,7 @@ public sealed class RpcServer : IAsyncDisposable
     /// </summary>
     public bool TryGetChannel(string nodeId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IRpcChannel? channel)
     {
-        if (_byNode.TryGetValue(nodeId, out var connection) && connection.IsOpen)
+        if (TryGetConnection(nodeId, out var connection))
         {
             channel = new AcceptedChannel(connection, _options);
             return true;
@@ -72,6 +87,30 @@ public sealed class RpcServer : IAsyncDisposable
 
         channel = null;
         return false;
+    }
+
+    /// <summary>The open connection <paramref name="nodeId"/> dialed to this server, if any (its newest).</summary>
+    internal bool TryGetConnection(string nodeId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RpcConnection? connection)
+    {
+        lock (_byNodeLock)
+        {
+            if (_byNode.TryGetValue(nodeId, out connection) && connection.IsOpen)
+            {
+                return true;
+            }
+        }
+
+        connection = null;
+        return false;
+    }
+
+    /// <summary>Makes <paramref name="mesh"/> this server's mesh: its members' connections are one per node.</summary>
+    internal void Attach(RpcMesh mesh)
+    {
+        if (Interlocked.CompareExchange(ref _mesh, mesh, null) is not null)
+        {
+            throw new InvalidOperationException("this server already belongs to an RpcMesh; a node has one mesh");
+        }
     }
 
     /// <summary>Binds <paramref name="endPoint"/> and starts accepting.</summary>
@@ -174,8 +213,34 @@ public sealed class RpcServer : IAsyncDisposable
         }
 
         _connections[connection] = 0;
-        // The newest connection from a node wins: an older one is a leftover the node has given up on.
-        _byNode[connection.RemoteNodeId] = connection;
+        Interlocked.Increment(ref _accepted);
+        var nodeId = connection.RemoteNodeId;
+        RpcConnection? previous;
+        lock (_byNodeLock)
+        {
+            // The newest connection from a node wins: an older one is a leftover the node has given up on.
+            _byNode.TryGetValue(nodeId, out previous);
+            _byNode[nodeId] = connection;
+        }
+
+        var mesh = Volatile.Read(ref _mesh);
+        if (mesh is not null && mesh.IsMember(nodeId))
+        {
+            if (mesh.Dials(nodeId))
+            {
+                RpcLog.DialedFromWrongSide(_logger, nodeId, connection.PeerName);
+            }
+            else if (previous is { IsOpen: true })
+            {
+                // A member keeps one connection to us, so an older one is dead on its side (it restarted, or lost the
+                // connection before we noticed): close it now rather than let keepalive find out in seconds. Only
+                // members: clients such as the load tool may share one id across many connections.
+                RpcLog.Replaced(_logger, nodeId, previous.PeerName, connection.PeerName);
+                RpcMetrics.ConnectionsReplaced.Add(1);
+                _ = previous.CloseAsync($"replaced by a newer connection from node '{nodeId}' ({connection.PeerName})");
+            }
+        }
+
         if (_stopping.IsCancellationRequested)
         {
             await connection.CloseAsync("the server is shutting down");
@@ -183,6 +248,12 @@ public sealed class RpcServer : IAsyncDisposable
 
         await connection.Closed;
         _connections.TryRemove(connection, out _);
-        _byNode.TryRemove(new KeyValuePair<string, RpcConnection>(connection.RemoteNodeId, connection));
+        lock (_byNodeLock)
+        {
+            if (_byNode.TryGetValue(nodeId, out var current) && current == connection)
+            {
+                _byNode.Remove(nodeId);
+            }
+        }
     }
 }

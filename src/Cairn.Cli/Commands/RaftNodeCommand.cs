@@ -128,6 +128,7 @@ internal static class RaftNodeCommand
         });
         router.MapCall(RegisterMethods.Call, async (request, ct) => new RpcReply(await CallAsync(host, machine, peers, request.ParseBody(RegisterRequest.Parser), ct)));
         await using var server = new RpcServer(rpcOptions, router);
+        transport.Attach(server); // one connection per peer pair: the smaller id dials, the other answers over it
         server.Start(self);
         host.Start();
         Console.WriteLine($"raft-node {id} serving {RegisterMethods.Call} on {server.LocalEndPoint} with {peers.Count} members");

@@ -8,9 +8,10 @@ namespace Cairn.Raft.Hosting;
 
 /// <summary>
 /// Carries a <see cref="RaftHost"/>'s messages over <see cref="Cairn.Rpc"/>: each round's messages for a peer go as
-/// one one-way <see cref="RaftBatch"/> on the connection to it (cluster-secret handshake, optional TLS, reconnect
-/// with backoff all come from the transport). Sending never blocks the host's loop; a message that cannot be sent
-/// is dropped, and Raft sends it again.
+/// one one-way <see cref="RaftBatch"/> on the pair's one connection, an <see cref="RpcMesh"/> over this node's
+/// server (of two nodes the smaller id dials, the other sends back over the accepted connection; cluster-secret
+/// handshake, optional TLS, reconnect with backoff all come from the transport). Sending never blocks the host's
+/// loop; a message that cannot be sent now (no connection, a full queue) is dropped, and Raft sends it again.
 /// </summary>
 public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
 {
@@ -20,21 +21,31 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     /// <summary>The stream method a leader's host sends a snapshot file to: the header is a one-message <see cref="RaftBatch"/>.</summary>
     public const string SnapshotMethod = "raft.snapshot";
 
-    private readonly Dictionary<ulong, RpcPeer> _peers = [];
     private readonly Dictionary<ulong, EndPoint> _addresses = [];
-    private readonly Dictionary<ulong, long> _cutUntil = []; // Environment.TickCount64 deadlines; under _peers
+    private readonly Dictionary<ulong, long> _cutUntil = []; // Environment.TickCount64 deadlines; under _lock
+    private readonly Lock _lock = new();
     private readonly RpcOptions _options;
     private readonly ILogger? _logger;
+    private Dictionary<ulong, IRpcChannel> _channels = []; // set once by Attach
+    private RpcMesh? _mesh;
 
-    /// <summary>Creates connections (made on first use) to every peer but this node.</summary>
+    /// <summary>
+    /// Creates the transport for every peer but this node. It connects nothing until <see cref="Attach"/> gives it
+    /// this node's server; until then sends are dropped.
+    /// </summary>
     /// <param name="self">This node's id.</param>
     /// <param name="peers">Every node's id and transport address.</param>
     /// <param name="options">Transport settings; <see cref="RpcOptions.NodeId"/> must be this node's id in decimal.</param>
-    /// <param name="logger">Where dropped sends are logged, or null.</param>
+    /// <param name="logger">Where dropped sends and connection events are logged, or null.</param>
     public RpcRaftTransport(ulong self, IReadOnlyDictionary<ulong, EndPoint> peers, RpcOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(peers);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.NodeId != Name(self))
+        {
+            throw new ArgumentException($"RpcOptions.NodeId is '{options.NodeId}' but this node is {self}: peers identify each other by it", nameof(options));
+        }
+
         _logger = logger;
         _options = options;
         foreach (var (id, address) in peers)
@@ -42,9 +53,46 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
             if (id != self)
             {
                 _addresses[id] = address;
-                _peers[id] = Connect(id);
             }
         }
+    }
+
+    /// <summary>
+    /// Joins the peers through <paramref name="server"/>, this node's own server, built with these options and a
+    /// router <see cref="MapInbound"/> has filled: this node dials the peers with larger ids and keeps those
+    /// connections up, and sends to the others over the connections they dial to <paramref name="server"/>. Call
+    /// once, before the host starts (before or after <see cref="RpcServer.Start"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Already attached, or the server already belongs to a mesh.</exception>
+    public void Attach(RpcServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        lock (_lock)
+        {
+            if (_mesh is not null)
+            {
+                throw new InvalidOperationException("the transport is already attached to a server");
+            }
+        }
+
+        var mesh = new RpcMesh(server, _addresses.ToDictionary(p => Name(p.Key), p => p.Value), _logger);
+        if (mesh.NodeId != _options.NodeId)
+        {
+            throw new ArgumentException($"the server is node '{mesh.NodeId}' but this transport is node '{_options.NodeId}'", nameof(server));
+        }
+
+        lock (_lock)
+        {
+            if (_mesh is not null)
+            {
+                throw new InvalidOperationException("the transport is already attached to a server");
+            }
+
+            _channels = _addresses.Keys.ToDictionary(id => id, id => mesh.ChannelTo(Name(id)));
+            _mesh = mesh;
+        }
+
+        mesh.Start();
     }
 
     /// <summary>
@@ -55,23 +103,25 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(peers);
         var until = Environment.TickCount64 + (long)duration.TotalMilliseconds;
-        List<RpcPeer> closing = [];
-        lock (_peers)
+        List<ulong> cut = [];
+        RpcMesh? mesh;
+        lock (_lock)
         {
+            mesh = _mesh;
             foreach (var id in peers)
             {
                 if (_addresses.ContainsKey(id))
                 {
                     _cutUntil[id] = until;
-                    closing.Add(_peers[id]);
-                    _peers[id] = Connect(id); // a fresh peer, used again once the cut heals
+                    cut.Add(id);
                 }
             }
         }
 
-        foreach (var peer in closing)
+        foreach (var id in cut)
         {
-            _ = peer.DisposeAsync().AsTask();
+            // Whichever side dialed; if this node dials, it stays away for the cut (the other side drops traffic too).
+            mesh?.Disconnect(Name(id), duration, "isolated by fault injection (raft.isolate)");
         }
     }
 
@@ -81,7 +131,7 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     /// <summary>Whether traffic with <paramref name="peer"/> is cut right now.</summary>
     public bool IsCut(ulong peer)
     {
-        lock (_peers)
+        lock (_lock)
         {
             return _cutUntil.TryGetValue(peer, out var until) && Environment.TickCount64 < until;
         }
@@ -132,16 +182,20 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     /// <inheritdoc/>
     public void Send(ulong to, IReadOnlyList<GroupMessage> messages)
     {
-        RpcPeer? peer;
-        lock (_peers)
+        var channel = ChannelTo(to);
+        if (channel is null)
         {
-            if (!_peers.TryGetValue(to, out peer) || (_cutUntil.TryGetValue(to, out var until) && Environment.TickCount64 < until))
-            {
-                return;
-            }
+            return;
         }
 
-        _ = SendQuietlyAsync(peer, RaftMessageCodec.Encode(messages));
+        if (!channel.IsConnected)
+        {
+            // Not even worth encoding: the send would fail at once. Raft resends once the pair reconnects.
+            _logger?.LogDebug("raft batch to {Peer} dropped: no connection", to);
+            return;
+        }
+
+        _ = SendQuietlyAsync(channel, to, RaftMessageCodec.Encode(messages));
     }
 
     /// <inheritdoc/>
@@ -149,49 +203,54 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(completed);
-        RpcPeer? peer;
-        lock (_peers)
-        {
-            if (!_peers.TryGetValue(to, out peer) || (_cutUntil.TryGetValue(to, out var until) && Environment.TickCount64 < until))
-            {
-                peer = null;
-            }
-        }
-
-        if (peer is null)
+        if (ChannelTo(to) is not { IsConnected: true } channel)
         {
             data.Dispose();
             completed(false);
             return;
         }
 
-        _ = StreamSnapshotAsync(peer, message, data, completed);
+        _ = StreamSnapshotAsync(channel, to, message, data, completed);
     }
 
-    /// <summary>Closes every connection.</summary>
+    /// <summary>Stops dialing and closes the connections this node dialed (the server closes the ones it accepted).</summary>
     public async ValueTask DisposeAsync()
     {
-        List<RpcPeer> peers;
-        lock (_peers)
+        RpcMesh? mesh;
+        lock (_lock)
         {
-            peers = [.. _peers.Values];
+            mesh = _mesh;
         }
 
-        foreach (var peer in peers)
+        if (mesh is not null)
         {
-            await peer.DisposeAsync();
+            await mesh.DisposeAsync();
         }
     }
 
-    private RpcPeer Connect(ulong id) => new(_addresses[id], _options, _logger, expectedNodeId: id.ToString(CultureInfo.InvariantCulture));
+    private static string Name(ulong id) => id.ToString(CultureInfo.InvariantCulture);
 
-    private async Task StreamSnapshotAsync(RpcPeer peer, GroupMessage message, Stream data, Action<bool> completed)
+    /// <summary>The channel to <paramref name="to"/> over the pair's one connection, or null when not attached, not a peer, or cut off.</summary>
+    private IRpcChannel? ChannelTo(ulong to)
+    {
+        lock (_lock)
+        {
+            if (!_channels.TryGetValue(to, out var channel) || (_cutUntil.TryGetValue(to, out var until) && Environment.TickCount64 < until))
+            {
+                return null;
+            }
+
+            return channel;
+        }
+    }
+
+    private async Task StreamSnapshotAsync(IRpcChannel channel, ulong to, GroupMessage message, Stream data, Action<bool> completed)
     {
         var delivered = false;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
         try
         {
-            await using var writer = await peer.OpenStreamAsync(SnapshotMethod, RaftMessageCodec.Encode([message]), SnapshotTimeout);
+            await using var writer = await channel.OpenStreamAsync(SnapshotMethod, RaftMessageCodec.Encode([message]), SnapshotTimeout);
             while (true)
             {
                 var read = await data.ReadAsync(buffer);
@@ -208,7 +267,7 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
         }
         catch (Exception e) when (e is RpcException or ObjectDisposedException or IOException or OperationCanceledException)
         {
-            _logger?.LogInformation("snapshot {Index} of group {Group} to {Peer} failed: {Reason}", message.Message.Snapshot?.Index, message.GroupId, peer.RemoteEndPoint, e.Message);
+            _logger?.LogInformation("snapshot {Index} of group {Group} to {Peer} failed: {Reason}", message.Message.Snapshot?.Index, message.GroupId, to, e.Message);
         }
         finally
         {
@@ -218,15 +277,15 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
         }
     }
 
-    private async Task SendQuietlyAsync(RpcPeer peer, RaftBatch batch)
+    private async Task SendQuietlyAsync(IRpcChannel channel, ulong to, RaftBatch batch)
     {
         try
         {
-            await peer.SendAsync(Method, batch);
+            await channel.SendAsync(Method, batch);
         }
         catch (Exception e) when (e is RpcException or ObjectDisposedException or IOException or OperationCanceledException)
         {
-            _logger?.LogDebug("raft batch to {Peer} dropped: {Reason}", peer.RemoteEndPoint, e.Message);
+            _logger?.LogDebug("raft batch to {Peer} dropped: {Reason}", to, e.Message);
         }
     }
 }

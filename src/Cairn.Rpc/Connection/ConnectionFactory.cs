@@ -74,7 +74,8 @@ internal static class ConnectionFactory
 
             var connection = new RpcConnection(stream, peerName, remoteNodeId, options, router, logger);
             connection.Start();
-            RpcLog.Connected(logger, peerName, remoteNodeId);
+            RpcLog.Dialed(logger, peerName, remoteNodeId);
+            RpcMetrics.ConnectionsOpened.Add(1, new KeyValuePair<string, object?>("side", "dialed"));
             return connection;
         }
         catch (Exception e)
@@ -116,7 +117,8 @@ internal static class ConnectionFactory
             var remoteNodeId = await ClusterHandshake.AcceptAsync(stream, options, handshakeTimeout.Token);
             var connection = new RpcConnection(stream, peerName, remoteNodeId, options, router, logger);
             connection.Start();
-            RpcLog.Connected(logger, peerName, remoteNodeId);
+            RpcLog.Accepted(logger, peerName, remoteNodeId);
+            RpcMetrics.ConnectionsOpened.Add(1, new KeyValuePair<string, object?>("side", "accepted"));
             return connection;
         }
         catch (HandshakeException e)

@@ -33,6 +33,7 @@ internal sealed class RpcConnection
     private readonly ConcurrentDictionary<ulong, ServerCall> _serving = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _shutdownStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _queuedFrames;
     private long _queuedBytes;
     private long _nextId;
@@ -65,6 +66,12 @@ internal sealed class RpcConnection
 
     /// <summary>Completes when both loops have stopped and the socket is closed.</summary>
     public Task Closed => _closed.Task;
+
+    /// <summary>
+    /// Completes as soon as the connection stops taking new frames, before it has flushed and closed: a dialer that
+    /// keeps a connection up redials from here rather than waiting out the old one's goodbye.
+    /// </summary>
+    public Task Closing => _shutdownStarted.Task;
 
     /// <summary>Why the connection closed (or "open").</summary>
     public string CloseReason => Volatile.Read(ref _closeReason);
@@ -636,6 +643,7 @@ internal sealed class RpcConnection
 
         _sendQueue.Writer.TryComplete();
         _closing.Cancel();
+        _shutdownStarted.TrySetResult();
         var error = Unavailable();
         foreach (var id in _pending.Keys)
         {

@@ -68,6 +68,7 @@ public sealed class RpcSnapshotTransferTests : IAsyncDisposable
         transport.MapInbound(router, host);
         var server = new RpcServer(options, router);
         server.Start((IPEndPoint)_addresses[id]);
+        transport.Attach(server);
         host.Start();
         _nodes[id] = (host, log, transport, server, machine);
     }
