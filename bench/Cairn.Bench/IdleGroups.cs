@@ -133,5 +133,13 @@ internal static class IdleGroups
     private sealed class NullMachine : IGroupStateMachine
     {
         public byte[]? Apply(ulong index, ReadOnlyMemory<byte> command) => null;
+
+        public void WriteSnapshot(Stream destination)
+        {
+        }
+
+        public void RestoreSnapshot(Stream source)
+        {
+        }
     }
 }

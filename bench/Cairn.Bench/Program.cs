@@ -7,6 +7,7 @@ const string Usage = """
       storage    LogStore against FlatFs (puts, gets, scans, restart) and fio's sequential write bandwidth
       put-load   replicated puts against etcd's HTTP gateway or a Cairn Raft register (bench/raft-vs-etcd.sh)
       idle-groups  what 1,000 idle Raft groups cost per host (three hosts in process, real RPC on loopback)
+      snapshot-catchup  how fast a follower 1 GiB behind catches up by snapshot (three hosts, real RPC on loopback)
       micro      BenchmarkDotNet micro-benchmarks of the RESP hot path (parse, dispatch GET/SET) with allocations;
                  BenchmarkDotNet options follow, e.g. micro --filter '*Dispatch*' (default: --filter *)
     """;
@@ -25,6 +26,9 @@ switch (args[0])
 
     case "idle-groups":
         return await IdleGroups.RunAsync(args[1..]);
+
+    case "snapshot-catchup":
+        return await SnapshotCatchUp.RunAsync(args[1..]);
 
     case "micro":
         MicroBenchmarks.Run(args[1..]);

@@ -81,4 +81,13 @@ public sealed class CommandLineTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("sync must be groupcommit, always, periodic (everysec) or none, not 'sometimes'", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_unknown_io_mode_is_refused_with_the_choices()
+    {
+        var result = CairnProcess.Run("server", "--io-mode", "turbo", "--port", "0", "--data-dir", Path.Combine(Path.GetTempPath(), "cairn-never-" + Guid.NewGuid().ToString("N")));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("io-mode must be pool or inline, not 'turbo'", result.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -58,7 +58,7 @@ internal sealed class RaftNodeProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "cairn.dll"), "raft-node", "--id", Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--peers", Peers, "--data-dir", DataDir])
+        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "cairn.dll"), "raft-node", "--id", Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--peers", Peers, "--data-dir", DataDir, "--snapshot-entries", "50"])
         {
             start.ArgumentList.Add(arg);
         }

@@ -27,9 +27,14 @@ internal static class RaftNodeCommand
         var peers = new Option<string>("--peers") { Description = "Every member as id=host:port, comma-separated (this one included).", Required = true };
         var dataDir = new Option<string>("--data-dir", "-d") { Description = "Where this member keeps its Raft log.", Required = true };
         var tick = new Option<int>("--tick-ms") { Description = "Raft tick length in ms (election timeout: 10 ticks).", DefaultValueFactory = _ => 50 };
+        var snapshotEntries = new Option<int>("--snapshot-entries")
+        {
+            Description = "Entries applied between snapshots (the log is compacted behind each); 0 never snapshots.",
+            DefaultValueFactory = _ => 10_000,
+        };
         var command = new Command("raft-node", "Run one member of a Raft-replicated register (for tests and benchmarks).")
         {
-            id, peers, dataDir, tick,
+            id, peers, dataDir, tick, snapshotEntries,
         };
         command.Hidden = true;
         command.SetAction((parseResult, cancellationToken) => RunAsync(
@@ -37,6 +42,7 @@ internal static class RaftNodeCommand
             ParsePeers(parseResult.GetValue(peers)!),
             parseResult.GetValue(dataDir)!,
             parseResult.GetValue(tick),
+            parseResult.GetValue(snapshotEntries),
             cancellationToken));
         return command;
     }
@@ -75,7 +81,7 @@ internal static class RaftNodeCommand
         return Encoding.UTF8.GetBytes(secret);
     }
 
-    private static async Task<int> RunAsync(ulong id, Dictionary<ulong, IPEndPoint> peers, string dataDir, int tickMs, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ulong id, Dictionary<ulong, IPEndPoint> peers, string dataDir, int tickMs, int snapshotEntries, CancellationToken cancellationToken)
     {
         if (!peers.TryGetValue(id, out var self))
         {
@@ -85,6 +91,11 @@ internal static class RaftNodeCommand
         if (tickMs is < 1 or > 10_000)
         {
             throw new FormatException("--tick-ms must be between 1 and 10000.");
+        }
+
+        if (snapshotEntries is < 0 or > 100_000_000)
+        {
+            throw new FormatException("--snapshot-entries must be between 0 and 100000000.");
         }
 
         var rpcOptions = new RpcOptions { NodeId = id.ToString(CultureInfo.InvariantCulture), ClusterSecret = ClusterSecret() };
@@ -97,7 +108,13 @@ internal static class RaftNodeCommand
 
         using var log = SharedRaftLog.Open(Path.Combine(Path.GetFullPath(dataDir), "raft"));
         await using var transport = new RpcRaftTransport(id, peers.ToDictionary(p => p.Key, p => (EndPoint)p.Value), rpcOptions);
-        using var host = new RaftHost(new RaftHostOptions { NodeId = id, TickInterval = TimeSpan.FromMilliseconds(tickMs) }, log, transport);
+        using var host = new RaftHost(new RaftHostOptions
+        {
+            NodeId = id,
+            TickInterval = TimeSpan.FromMilliseconds(tickMs),
+            SnapshotEntries = snapshotEntries,
+            CatchUpEntries = Math.Min(5_000, snapshotEntries / 2), // small intervals in tests: followers then catch up by snapshot
+        }, log, transport);
         var machine = new RegisterMachine();
         host.AddGroup(Group, [.. peers.Keys.Order()], machine);
 

@@ -27,10 +27,11 @@ public static class ServerCommand
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1)." };
         var requirePass = new Option<string?>("--requirepass") { Description = "Password clients must AUTH with." };
         var sync = new Option<string?>("--sync") { Description = "Write durability: groupcommit (default), always, periodic (fsync every second, like Redis's everysec) or none." };
+        var ioMode = new Option<string?>("--io-mode") { Description = "Where short requests run: pool (default) or inline on the socket I/O threads." };
         var config = new Option<string?>("--config", "-c") { Description = "JSON settings file; CAIRN_* environment variables override it, flags override both." };
         var command = new Command("server", "Run a Cairn node with every service on embedded defaults: the first-try command.")
         {
-            port, dataDir, bind, requirePass, sync, config,
+            port, dataDir, bind, requirePass, sync, ioMode, config,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -40,6 +41,7 @@ public static class ServerCommand
             settings.Bind = parseResult.GetValue(bind) ?? settings.Bind;
             settings.RequirePass = parseResult.GetValue(requirePass) ?? settings.RequirePass;
             settings.Sync = parseResult.GetValue(sync) ?? settings.Sync;
+            settings.IoMode = parseResult.GetValue(ioMode) ?? settings.IoMode;
             return RunAsync(settings, cancellationToken);
         });
         return command;
@@ -83,6 +85,18 @@ public static class ServerCommand
             "none" => SyncPolicy.None,
             _ => throw new FormatException($"sync must be groupcommit, always, periodic (everysec) or none, not '{settings.Sync}'."),
         };
+        switch (settings.IoMode.ToLowerInvariant())
+        {
+            case "inline":
+                // Read once, when the socket engine first starts; nothing in this process has used async sockets yet.
+                Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+                break;
+            case "pool":
+                break;
+            default:
+                throw new FormatException($"io-mode must be pool or inline, not '{settings.IoMode}'.");
+        }
+
         if (!IPAddress.TryParse(settings.Bind, out _))
         {
             throw new FormatException($"bind must be an IP address, not '{settings.Bind}'.");

@@ -31,4 +31,10 @@ public sealed class ServerSettings
     /// <summary>The durability of acknowledged writes: "groupcommit" (default), "always", "periodic"
     /// (alias "everysec": fsync once a second, like Redis's appendfsync everysec), or "none" (unsafe).</summary>
     public string Sync { get; set; } = "groupcommit";
+
+    /// <summary>
+    /// Where short requests run: "inline" on the socket engine's I/O threads (no thread-pool hop per request; long
+    /// requests still move to the pool), or "pool" on the thread pool. See docs/decisions/0008.
+    /// </summary>
+    public string IoMode { get; set; } = "pool";
 }

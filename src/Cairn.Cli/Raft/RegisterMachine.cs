@@ -38,6 +38,47 @@ internal sealed class RegisterMachine : IGroupStateMachine
         return null;
     }
 
+    /// <summary>Writes every key and value as length-delimited <see cref="RegisterRequest"/> messages, in key order.</summary>
+    public void WriteSnapshot(Stream destination)
+    {
+        lock (_values)
+        {
+            foreach (var (key, value) in _values.OrderBy(p => p.Key.ToBase64(), StringComparer.Ordinal))
+            {
+                new RegisterRequest { Key = key, Value = value }.WriteDelimitedTo(destination);
+            }
+        }
+    }
+
+    /// <summary>Replaces the values with those <see cref="WriteSnapshot"/> wrote.</summary>
+    public void RestoreSnapshot(Stream source)
+    {
+        var values = new Dictionary<ByteString, ByteString>();
+        try
+        {
+            var input = new CodedInputStream(source, leaveOpen: true);
+            while (!input.IsAtEnd)
+            {
+                var request = new RegisterRequest();
+                input.ReadMessage(request);
+                values[request.Key] = request.Value;
+            }
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new FormatException($"not a register snapshot: {e.Message}", e);
+        }
+
+        lock (_values)
+        {
+            _values.Clear();
+            foreach (var (key, value) in values)
+            {
+                _values[key] = value;
+            }
+        }
+    }
+
     /// <summary>The current value of <paramref name="key"/> on this replica.</summary>
     public RegisterReply Read(ByteString key)
     {

@@ -13,6 +13,12 @@ internal enum CommandFlags
     Fast = 4,
     NoAuth = 8,
     Admin = 16,
+
+    /// <summary>
+    /// Work that grows with the data or waits (KEYS, SCAN, FLUSHALL, INFO, a sync…): never run on a socket I/O
+    /// thread, where it would hold up every other connection served by that thread.
+    /// </summary>
+    Long = 32,
 }
 
 /// <summary>A command's name, arity (Redis's convention: exact when positive, minimum when negative), flags, keys and handler.</summary>

@@ -19,7 +19,7 @@ internal static class ConnectionCommands
         new("SELECT", 2, CommandFlags.Fast, 0, 0, 0, Select, "Changes the selected database (only 0 exists)."),
         new("HELLO", -1, CommandFlags.Fast | CommandFlags.NoAuth, 0, 0, 0, Hello, "Handshakes with the server: protocol version, authentication, name."),
         new("AUTH", -2, CommandFlags.Fast | CommandFlags.NoAuth, 0, 0, 0, Auth, "Authenticates the connection."),
-        new("CLIENT", -2, CommandFlags.None, 0, 0, 0, Client, "Inspects and names client connections."),
+        new("CLIENT", -2, CommandFlags.Long, 0, 0, 0, Client, "Inspects and names client connections."),
         new("RESET", 1, CommandFlags.Fast | CommandFlags.NoAuth, 0, 0, 0, Reset, "Resets the connection."),
     ];
 

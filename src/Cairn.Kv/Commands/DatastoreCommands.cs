@@ -39,9 +39,9 @@ internal static class DatastoreCommands
 
     public static IEnumerable<CommandSpec> All { get; } =
     [
-        new("CAIRN.SCANPREFIX", -3, CommandFlags.ReadOnly, 0, 0, 0, ScanPrefix, "Returns the next page of keys that start with a prefix, in byte order, with their sizes and optionally values."),
+        new("CAIRN.SCANPREFIX", -3, CommandFlags.ReadOnly | CommandFlags.Long, 0, 0, 0, ScanPrefix, "Returns the next page of keys that start with a prefix, in byte order, with their sizes and optionally values."),
         new("CAIRN.GETSIZE", 2, CommandFlags.ReadOnly | CommandFlags.Fast, 1, 1, 1, GetSize, "Returns the size of a key's value, or -1 when the key does not exist."),
-        new("CAIRN.SYNC", -1, CommandFlags.None, 0, 0, 0, Sync, "Makes every write so far durable."),
+        new("CAIRN.SYNC", -1, CommandFlags.Long, 0, 0, 0, Sync, "Makes every write so far durable."),
     ];
 
     private static void ScanPrefix(CommandContext c)

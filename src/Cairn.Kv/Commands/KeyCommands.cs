@@ -25,11 +25,11 @@ internal static class KeyCommands
         new("PEXPIRETIME", 2, ReadFast, 1, 1, 1, c => Ttl(c, c.Backend.ExpireTime(c.Arg(1)), 1), "Returns the expiration time of a key as a Unix milliseconds timestamp."),
         new("PERSIST", 2, WriteFast, 1, 1, 1, Persist, "Removes the expiration time of a key."),
         new("TYPE", 2, ReadFast, 1, 1, 1, Type, "Determines the type of value stored at a key."),
-        new("SCAN", -2, CommandFlags.ReadOnly, 0, 0, 0, Scan, "Iterates over the key names in the database."),
-        new("KEYS", 2, CommandFlags.ReadOnly, 0, 0, 0, Keys, "Returns all key names that match a pattern."),
+        new("SCAN", -2, CommandFlags.ReadOnly | CommandFlags.Long, 0, 0, 0, Scan, "Iterates over the key names in the database."),
+        new("KEYS", 2, CommandFlags.ReadOnly | CommandFlags.Long, 0, 0, 0, Keys, "Returns all key names that match a pattern."),
         new("DBSIZE", 1, ReadFast, 0, 0, 0, c => c.Integer(c.Backend.Count()), "Returns the number of keys in the database."),
-        new("FLUSHDB", -1, CommandFlags.Write, 0, 0, 0, Flush, "Removes all keys from the current database."),
-        new("FLUSHALL", -1, CommandFlags.Write, 0, 0, 0, Flush, "Removes all keys from all databases."),
+        new("FLUSHDB", -1, CommandFlags.Write | CommandFlags.Long, 0, 0, 0, Flush, "Removes all keys from the current database."),
+        new("FLUSHALL", -1, CommandFlags.Write | CommandFlags.Long, 0, 0, 0, Flush, "Removes all keys from all databases."),
     ];
 
     private static void Del(CommandContext c)

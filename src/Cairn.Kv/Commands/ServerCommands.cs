@@ -13,11 +13,11 @@ internal static class ServerCommands
 
     public static IEnumerable<CommandSpec> All { get; } =
     [
-        new("INFO", -1, CommandFlags.None, 0, 0, 0, Info, "Returns information and statistics about the server."),
-        new("CONFIG", -2, CommandFlags.Admin, 0, 0, 0, Config, "Reads and changes the server's settings."),
-        new("COMMAND", -1, CommandFlags.None, 0, 0, 0, Command, "Returns detailed information about the commands."),
+        new("INFO", -1, CommandFlags.Long, 0, 0, 0, Info, "Returns information and statistics about the server."),
+        new("CONFIG", -2, CommandFlags.Admin | CommandFlags.Long, 0, 0, 0, Config, "Reads and changes the server's settings."),
+        new("COMMAND", -1, CommandFlags.Long, 0, 0, 0, Command, "Returns detailed information about the commands."),
         new("TIME", 1, CommandFlags.Fast, 0, 0, 0, Time, "Returns the server time."),
-        new("WAIT", 3, CommandFlags.None, 0, 0, 0, Wait, "Waits for writes to reach replicas; returns how many acknowledged."),
+        new("WAIT", 3, CommandFlags.Long, 0, 0, 0, Wait, "Waits for writes to reach replicas; returns how many acknowledged."),
     ];
 
     private static void Info(CommandContext c)

@@ -25,6 +25,10 @@ internal sealed class ClientConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private ulong _pendingToken;
     private bool _closeAfterReply;
+    private bool _leaveIoThread;
+
+    /// <summary>Requests larger than this are never run on a socket I/O thread (see <see cref="MustLeaveIoThread"/>).</summary>
+    internal const int InlineRequestBytes = 64 * 1024;
 
     public ClientConnection(RespServer server, Socket socket, long id)
         : this(server, new NetworkStream(socket, ownsSocket: true), id, socket.RemoteEndPoint as IPEndPoint)
@@ -116,6 +120,13 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             while (!_closeAfterReply)
             {
+                if (_leaveIoThread)
+                {
+                    // The last round stopped before a long request: run it, and the rest, on the thread pool.
+                    _leaveIoThread = false;
+                    await Task.Yield();
+                }
+
                 var read = await _input.ReadAsync(_closed.Token);
                 var buffer = read.Buffer;
                 if (buffer.Length < needed && !read.IsCompleted)
@@ -233,6 +244,13 @@ internal sealed class ClientConnection : IAsyncDisposable
                     break;
                 }
 
+                if (_request.Count > 0 && MustLeaveIoThread(rest, consumed))
+                {
+                    _leaveIoThread = true;
+                    moreReady = true; // the request stays in the pipe, and the next read returns it at once
+                    break;
+                }
+
                 var before = _output.UnflushedBytes;
                 if (_request.Count > 0)
                 {
@@ -257,6 +275,24 @@ internal sealed class ClientConnection : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the parsed request must not run on this thread. With inline socket completions (ADR 0008) a round runs
+    /// on the socket engine's I/O thread, which serves many connections: a long request (a large value, or a
+    /// command marked <see cref="CommandFlags.Long"/>) would hold all of them up, so it moves to the thread pool.
+    /// Any thread that is not a pool thread counts as an I/O thread (a continuation may also run on the log's
+    /// group-commit thread).
+    /// </summary>
+    private bool MustLeaveIoThread(ReadOnlySpan<byte> buffer, int consumed)
+    {
+        if (Thread.CurrentThread.IsThreadPoolThread)
+        {
+            return false;
+        }
+
+        return consumed > InlineRequestBytes
+            || (Server.Commands.TryFind(_request.Arg(buffer, 0), out var spec) && (spec.Flags & CommandFlags.Long) != 0);
     }
 
     private void Execute(ReadOnlySpan<byte> buffer)

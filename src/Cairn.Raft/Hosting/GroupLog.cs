@@ -16,11 +16,12 @@ public sealed class GroupLog : IRaftStorage
     private ulong _tailStart;
     private long _tailBytes;
 
-    internal GroupLog(SharedRaftLog shared, ulong groupId, HardState hardState, ulong compactedIndex, ulong compactedTerm, List<Entry> entries)
+    internal GroupLog(SharedRaftLog shared, ulong groupId, HardState hardState, SnapshotMetadata snapshot, ulong compactedIndex, ulong compactedTerm, List<Entry> entries)
     {
         _shared = shared;
         GroupId = groupId;
         HardState = hardState;
+        Snapshot = snapshot;
         CompactedIndex = compactedIndex;
         CompactedTerm = compactedTerm;
         _tailStart = compactedIndex + 1;
@@ -47,6 +48,12 @@ public sealed class GroupLog : IRaftStorage
 
     /// <summary>The term of the entry at <see cref="CompactedIndex"/>.</summary>
     public ulong CompactedTerm { get; private set; }
+
+    /// <inheritdoc/>
+    public ulong FirstIndex => CompactedIndex + 1;
+
+    /// <inheritdoc/>
+    public SnapshotMetadata Snapshot { get; private set; }
 
     /// <inheritdoc/>
     public ulong Term(ulong index)
@@ -143,47 +150,99 @@ public sealed class GroupLog : IRaftStorage
     }
 
     /// <summary>
-    /// Drops the entries up to <paramref name="index"/> (which must be applied, so a snapshot or the state machine
-    /// holds them), keeping that entry's term. Staged like an append.
+    /// Drops the entries below <paramref name="index"/>, keeping the term of the last one dropped. Only entries a
+    /// snapshot covers go (<see cref="CreateSnapshot"/> first): a lagging follower that needs one could otherwise never
+    /// be brought up to date. Staged like an append.
     /// </summary>
-    public void CompactTo(ulong index)
+    /// <returns>The new <see cref="FirstIndex"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Entries below <paramref name="index"/> are not all covered by the snapshot.</exception>
+    public ulong CompactTo(ulong index)
     {
-        if (index <= CompactedIndex)
+        if (index <= FirstIndex)
         {
-            return;
+            return FirstIndex;
         }
 
-        if (index > HardState.Commit)
+        if (index > Snapshot.Index + 1)
         {
-            throw new InvalidOperationException($"Cannot compact group {GroupId} to {index}: only {HardState.Commit} is committed.");
+            throw new ArgumentOutOfRangeException(nameof(index), $"Compacting group {GroupId} to {index} would drop entries no snapshot covers (snapshot at {Snapshot.Index}).");
         }
 
-        var term = Term(index);
-        for (var i = CompactedIndex + 1; i <= index; i++)
+        var last = index - 1;
+        var term = Term(last);
+        for (var i = CompactedIndex + 1; i <= last; i++)
         {
             _shared.StageDelete(RaftLogKeys.Entry(GroupId, i));
         }
 
-        _shared.StagePut(RaftLogKeys.Compacted(GroupId), RaftLogKeys.EncodePair(index, term));
-        if (index >= _tailStart)
+        _shared.StagePut(RaftLogKeys.Compacted(GroupId), RaftLogKeys.EncodePair(last, term));
+        if (last >= _tailStart)
         {
-            var drop = (int)(index - _tailStart + 1);
+            var drop = (int)(last - _tailStart + 1);
             for (var i = 0; i < drop; i++)
             {
                 _tailBytes -= _tail[i].Data.Length;
             }
 
             _tail.RemoveRange(0, drop);
-            _tailStart = index + 1;
+            _tailStart = last + 1;
         }
 
-        while (_termRuns.Count > 1 && _termRuns[1].FirstIndex <= index + 1)
+        while (_termRuns.Count > 1 && _termRuns[1].FirstIndex <= index)
         {
             _termRuns.RemoveAt(0);
         }
 
-        CompactedIndex = index;
+        CompactedIndex = last;
         CompactedTerm = term;
+        return FirstIndex;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Staged like an append: the host writes the snapshot's file first, and the round's commit records it.</remarks>
+    public void CreateSnapshot(SnapshotMetadata snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Index <= Snapshot.Index || snapshot.Index > HardState.Commit || snapshot.Index < CompactedIndex || Term(snapshot.Index) != snapshot.Term)
+        {
+            throw new InvalidOperationException(
+                $"Group {GroupId}: a snapshot at {snapshot.Index}/{snapshot.Term} must be newer than {Snapshot.Index}, committed (commit {HardState.Commit}) and match a stored entry.");
+        }
+
+        _shared.StagePut(RaftLogKeys.Snapshot(GroupId), RaftLogKeys.EncodeSnapshot(snapshot));
+        Snapshot = snapshot;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Staged in one batch with the entry deletions and the new hard state, so a crash leaves either the old log or
+    /// the snapshot, never a mix. The snapshot's file must already be durable (received and verified).
+    /// </remarks>
+    public void ApplySnapshot(SnapshotMetadata snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.IsEmpty || snapshot.Index <= Snapshot.Index || snapshot.Index < HardState.Commit)
+        {
+            throw new InvalidOperationException($"Group {GroupId}: snapshot at {snapshot.Index} is not newer than the stored snapshot ({Snapshot.Index}) and commit ({HardState.Commit}).");
+        }
+
+        for (var i = CompactedIndex + 1; i <= LastIndex; i++)
+        {
+            _shared.StageDelete(RaftLogKeys.Entry(GroupId, i));
+        }
+
+        _shared.StagePut(RaftLogKeys.Snapshot(GroupId), RaftLogKeys.EncodeSnapshot(snapshot));
+        _shared.StagePut(RaftLogKeys.Compacted(GroupId), RaftLogKeys.EncodePair(snapshot.Index, snapshot.Term));
+        HardState = HardState with { Commit = Math.Max(HardState.Commit, snapshot.Index) };
+        _shared.StagePut(RaftLogKeys.HardState(GroupId), RaftLogKeys.EncodeHardState(HardState));
+        _tail.Clear();
+        _tailBytes = 0;
+        _termRuns.Clear();
+        _tailStart = snapshot.Index + 1;
+        LastIndex = snapshot.Index;
+        CompactedIndex = snapshot.Index;
+        CompactedTerm = snapshot.Term;
+        Snapshot = snapshot;
     }
 
     /// <summary>After a commit: keeps the in-memory tail within its budget, dropping the oldest (now durable) entries.</summary>

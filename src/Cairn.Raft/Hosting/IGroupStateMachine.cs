@@ -8,4 +8,17 @@ public interface IGroupStateMachine
 {
     /// <summary>Applies the command committed at <paramref name="index"/>; the result goes back to its proposer.</summary>
     byte[]? Apply(ulong index, ReadOnlyMemory<byte> command);
+
+    /// <summary>
+    /// Writes the whole state, as of the last command applied, to <paramref name="destination"/>. The host keeps it
+    /// as the group's snapshot (so its log can be compacted) and streams it to followers too far behind.
+    /// </summary>
+    void WriteSnapshot(Stream destination);
+
+    /// <summary>
+    /// Replaces the whole state with what <see cref="WriteSnapshot"/> wrote to <paramref name="source"/> (on any
+    /// replica). The bytes were verified against their checksum before this is called.
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a snapshot of this kind of state machine.</exception>
+    void RestoreSnapshot(Stream source);
 }

@@ -9,4 +9,20 @@ public interface IRaftTransport
 {
     /// <summary>Sends <paramref name="messages"/> (of any groups) to node <paramref name="to"/>, best effort.</summary>
     void Send(ulong to, IReadOnlyList<GroupMessage> messages);
+
+    /// <summary>
+    /// Streams a snapshot to node <paramref name="to"/> in the background: <paramref name="message"/> (a
+    /// <see cref="MessageType.Snapshot"/> naming it) with the snapshot file's bytes from <paramref name="data"/> beside
+    /// it, for the receiving host's <see cref="RaftHost.ReceiveSnapshotAsync"/>. Calls <paramref name="completed"/> once,
+    /// from any thread: true when the receiver stored and verified the bytes, false when the transfer failed. Owns and
+    /// disposes <paramref name="data"/>. Must not block the caller.
+    /// </summary>
+    /// <remarks>A transport that cannot stream reports failure, and the leader keeps probing.</remarks>
+    void SendSnapshot(ulong to, GroupMessage message, Stream data, Action<bool> completed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(completed);
+        data.Dispose();
+        completed(false);
+    }
 }

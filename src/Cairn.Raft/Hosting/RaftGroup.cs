@@ -1,8 +1,16 @@
+using Cairn.Raft.Storage;
+
 namespace Cairn.Raft.Hosting;
 
 /// <summary>One group inside a <see cref="RaftHost"/>: its core, log, state machine and waiting proposals.</summary>
-internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStateMachine machine)
+internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStateMachine machine, SnapshotStore snapshots)
 {
+    // The loop thread writes the group's own snapshots and a transport thread receives a leader's, into one store:
+    // the two never run at once, so their files cannot collide.
+    private readonly Lock _snapshotLock = new();
+    private bool _receiving;
+    private bool _writing;
+
     public ulong Id { get; } = id;
 
     public RawNode Node { get; } = node;
@@ -11,8 +19,11 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
 
     public IGroupStateMachine Machine { get; } = machine;
 
-    /// <summary>The group's members as configured (hibernation notices go to them).</summary>
-    public IReadOnlyList<ulong> Members { get; init; } = [];
+    /// <summary>The group's voters and learners as this node knows them (hibernation notices go to them).</summary>
+    public IReadOnlyList<ulong> Members { get; private set; } = [];
+
+    /// <summary>Takes the membership from the core, after a change is applied or a snapshot installed.</summary>
+    public void UpdateMembers() => Members = [.. Node.ConfState.Members];
 
     /// <summary>Proposals appended by this node as leader, by index, until an entry at that index is applied.</summary>
     public Dictionary<ulong, (ulong Term, TaskCompletionSource<byte[]?> Done)> Pending { get; } = [];
@@ -42,7 +53,8 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
         IdleTicks = 0;
     }
 
-    public RaftGroupStatus Status => new(Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex, Hibernating);
+    public RaftGroupStatus Status => new(
+        Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex, Hibernating, Log.FirstIndex, Log.Snapshot.IsEmpty ? null : Log.Snapshot, Node.ConfState);
 
     /// <summary>Applies committed entries and answers the proposals they carry.</summary>
     public void Apply(IReadOnlyList<Entry> committed)
@@ -86,6 +98,87 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
                 }
             }
         }
+    }
+
+    /// <summary>Writes a snapshot of the state machine, unless one is arriving; returns whether it wrote it.</summary>
+    public bool TryWriteSnapshot(SnapshotMetadata snapshot)
+    {
+        lock (_snapshotLock)
+        {
+            if (_receiving)
+            {
+                return false;
+            }
+
+            _writing = true;
+        }
+
+        try
+        {
+            snapshots.Write(snapshot, Machine.WriteSnapshot);
+            return true;
+        }
+        finally
+        {
+            lock (_snapshotLock)
+            {
+                _writing = false;
+            }
+        }
+    }
+
+    /// <summary>Claims the store for a snapshot arriving from a leader; false while another arrives or one is written.</summary>
+    public bool TryBeginReceive()
+    {
+        lock (_snapshotLock)
+        {
+            if (_receiving || _writing)
+            {
+                return false;
+            }
+
+            _receiving = true;
+            return true;
+        }
+    }
+
+    /// <summary>Starts writing an arriving snapshot (after <see cref="TryBeginReceive"/>).</summary>
+    public SnapshotReceiver BeginReceive(SnapshotMetadata snapshot) => snapshots.BeginReceive(snapshot);
+
+    /// <summary>Verifies and publishes an arrived snapshot.</summary>
+    public void CompleteReceive(SnapshotReceiver receiver) => receiver.Complete();
+
+    /// <summary>Releases the claim of <see cref="TryBeginReceive"/>.</summary>
+    public void EndReceive()
+    {
+        lock (_snapshotLock)
+        {
+            _receiving = false;
+        }
+    }
+
+    /// <summary>Opens a snapshot file to stream it to a follower.</summary>
+    public Stream OpenSnapshot(SnapshotMetadata snapshot) => snapshots.OpenRead(snapshot);
+
+    /// <summary>Deletes snapshot files older than <paramref name="keep"/>, which the log now names.</summary>
+    public void DeleteSnapshotsOlderThan(SnapshotMetadata keep) => snapshots.DeleteOlderThan(keep);
+
+    /// <summary>
+    /// After the log installed a leader's snapshot durably: replaces the state machine with it. Proposals this node
+    /// appended at indexes the snapshot covers may or may not be in it, so their callers learn exactly that.
+    /// </summary>
+    public void RestoreFrom(SnapshotMetadata snapshot)
+    {
+        snapshots.Restore(snapshot, Machine.RestoreSnapshot);
+        Applied = snapshot.Index;
+        foreach (var index in Pending.Keys.Where(i => i <= snapshot.Index).ToList())
+        {
+            Pending.Remove(index, out var pending);
+            pending.Done.TrySetException(new ProposalOutcomeUnknownException());
+        }
+
+        UpdateMembers();
+        snapshots.DeleteOlderThan(snapshot);
     }
 
     /// <summary>Reads waiting for their ReadIndex round, by context sequence number.</summary>

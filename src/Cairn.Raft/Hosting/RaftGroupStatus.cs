@@ -9,4 +9,18 @@ namespace Cairn.Raft.Hosting;
 /// <param name="Applied">The last index applied to the state machine.</param>
 /// <param name="LastIndex">The last index in this node's log.</param>
 /// <param name="Hibernating">Whether the group has stopped ticking here because it is idle.</param>
-public readonly record struct RaftGroupStatus(ulong GroupId, RaftRole Role, ulong Term, ulong LeaderId, ulong Commit, ulong Applied, ulong LastIndex, bool Hibernating);
+/// <param name="FirstIndex">The first entry still in this node's log (those before it are compacted behind a snapshot).</param>
+/// <param name="Snapshot">The newest snapshot this node's log is based on, or null when it has none.</param>
+/// <param name="Membership">The group's voters and learners as this node knows them.</param>
+public readonly record struct RaftGroupStatus(
+    ulong GroupId,
+    RaftRole Role,
+    ulong Term,
+    ulong LeaderId,
+    ulong Commit,
+    ulong Applied,
+    ulong LastIndex,
+    bool Hibernating,
+    ulong FirstIndex = 1,
+    SnapshotMetadata? Snapshot = null,
+    ConfState? Membership = null);

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Diagnostics;
+using Cairn.Raft.Storage;
+using Cairn.Storage.IO;
 
 namespace Cairn.Raft.Hosting;
 
@@ -10,11 +13,20 @@ namespace Cairn.Raft.Hosting;
 /// applied and their proposers answered. While one round's fsync runs, the next round's inputs gather, so load
 /// batches itself. A failed log write stops the host (fail-stop): its groups' state is then only what is on disk.
 /// </summary>
+/// <remarks>
+/// Each group snapshots its state machine every <see cref="RaftHostOptions.SnapshotEntries"/> applied entries (on
+/// the loop thread, so a snapshot's cost is paid by every group of the host while it is written) into its own
+/// <see cref="SnapshotStore"/>, and compacts its log behind it. A follower too far behind gets the snapshot file
+/// streamed by <see cref="IRaftTransport.SendSnapshot"/>; its host stores and verifies it
+/// (<see cref="ReceiveSnapshotAsync"/>) before the message reaches its core, so an installed snapshot is always on
+/// disk. On restart a group restores its state machine from the snapshot its log is based on, then replays the log.
+/// </remarks>
 public sealed class RaftHost : IDisposable
 {
     private readonly RaftHostOptions _options;
     private readonly SharedRaftLog _log;
     private readonly IRaftTransport _transport;
+    private readonly string _snapshotRoot;
     private readonly Random _random;
     private readonly Dictionary<ulong, RaftGroup> _groups = [];
     private readonly List<GroupMessage> _notices = [];
@@ -46,7 +58,11 @@ public sealed class RaftHost : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TickInterval, TimeSpan.FromMilliseconds(1));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedInputs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPendingProposals, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.SnapshotEntries);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.CatchUpEntries);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSnapshotBytes, 1);
         _options = options;
+        _snapshotRoot = options.SnapshotDirectory ?? Path.Combine(log.Directory, "snapshots");
         _log = log;
         _transport = transport;
         _random = options.Seed is { } seed ? new Random(seed) : new Random();
@@ -60,10 +76,13 @@ public sealed class RaftHost : IDisposable
     public Exception? Failure => _failure;
 
     /// <summary>
-    /// Adds a group with voters <paramref name="peers"/> (node ids, including this node), reopening what the shared
-    /// log holds of it. Before <see cref="Start"/> only. The state machine starts empty and the committed log is
-    /// applied to it again from the start.
+    /// Adds a group with voters <paramref name="peers"/> (node ids), reopening what the shared log holds of it.
+    /// Before <see cref="Start"/> only. The state machine is restored from the group's snapshot, if its log has one,
+    /// and the committed entries after it are applied again. A node joining an existing group passes the group's
+    /// original voters without itself: it waits, unable to campaign, until a leader adds it (as a learner first) and
+    /// sends it the log or a snapshot, which also tell it the current membership.
     /// </summary>
+    /// <exception cref="Cairn.Storage.CorruptionException">The group's snapshot file does not verify.</exception>
     public void AddGroup(ulong groupId, IReadOnlyList<ulong> peers, IGroupStateMachine machine)
     {
         ArgumentNullException.ThrowIfNull(peers);
@@ -73,11 +92,19 @@ public sealed class RaftHost : IDisposable
             throw new InvalidOperationException("Groups are added before the host starts.");
         }
 
-        // No forwarding: the host answers a follower's proposer "not leader, try X", which must mean "not taken".
-        var config = _options.Raft with { Id = NodeId, Peers = [.. peers], DisableProposalForwarding = true };
+        var snapshots = SnapshotStore.Open(LocalFileSystem.Instance, Path.Combine(_snapshotRoot, $"g{groupId}"));
         var log = _log.OpenGroup(groupId);
+        if (!log.Snapshot.IsEmpty)
+        {
+            snapshots.Restore(log.Snapshot, machine.RestoreSnapshot);
+        }
+
+        // No forwarding: the host answers a follower's proposer "not leader, try X", which must mean "not taken".
+        var config = _options.Raft with { Id = NodeId, Peers = [.. peers], DisableProposalForwarding = true, Applied = log.Snapshot.Index };
         var node = new RawNode(config, log, new Random(_random.Next()));
-        _groups.Add(groupId, new RaftGroup(groupId, node, log, machine) { Members = config.Peers });
+        var group = new RaftGroup(groupId, node, log, machine, snapshots) { Applied = log.Snapshot.Index };
+        group.UpdateMembers();
+        _groups.Add(groupId, group);
     }
 
     /// <summary>Starts the loop thread.</summary>
@@ -133,6 +160,98 @@ public sealed class RaftHost : IDisposable
         return done.Task;
     }
 
+    /// <summary>
+    /// Proposes a membership change to a group (ADR 0010: one server at a time, a new node as a learner first) and
+    /// completes once it is committed and applied here.
+    /// </summary>
+    /// <exception cref="NotLeaderException">This node does not lead the group.</exception>
+    /// <exception cref="InvalidOperationException">The change is refused now (another is in flight, a transfer is under way, or it is invalid).</exception>
+    public Task ProposeConfChangeAsync(ulong groupId, ConfChange change, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        }
+
+        Enqueue(new Input.ChangeMembers(groupId, change, done), done);
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Asks this node, if it leads the group, to hand leadership to <paramref name="to"/> (a voter); watch
+    /// <see cref="StatusAsync"/> for the outcome. Abandoned after an election timeout if the target does not take over.
+    /// </summary>
+    public void TransferLeadership(ulong groupId, ulong to) => Enqueue(new Input.Transfer(groupId, to), null);
+
+    /// <summary>Snapshots the group's state machine now and compacts its log behind it; completes with the snapshot taken.</summary>
+    /// <exception cref="InvalidOperationException">A snapshot is being received for the group right now.</exception>
+    public Task<SnapshotMetadata> SnapshotAsync(ulong groupId)
+    {
+        var done = new TaskCompletionSource<SnapshotMetadata>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new Input.TakeSnapshot(groupId, done), null);
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Receives a snapshot a leader streams to this node (see <see cref="IRaftTransport.SendSnapshot"/>): stores the
+    /// file's bytes from <paramref name="data"/> in the group's snapshot store, verifies and publishes them, and only
+    /// then hands <paramref name="message"/> to the group, which installs the snapshot if it still needs it. One
+    /// snapshot per group at a time; thread-safe.
+    /// </summary>
+    /// <exception cref="ArgumentException">The message is not a snapshot for a group of this node.</exception>
+    /// <exception cref="InvalidOperationException">Another snapshot for the group is arriving.</exception>
+    /// <exception cref="Cairn.Core.LimitExceededException">The snapshot is larger than <see cref="RaftHostOptions.MaxSnapshotBytes"/>.</exception>
+    /// <exception cref="Cairn.Storage.CorruptionException">The bytes do not verify; nothing is kept.</exception>
+    public async Task ReceiveSnapshotAsync(GroupMessage message, Stream data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (message.Message.Type != MessageType.Snapshot || message.Message.Snapshot is not { IsEmpty: false } snapshot || message.Message.To != NodeId)
+        {
+            throw new ArgumentException($"Node {NodeId} expected a snapshot message for itself, got {message.Message.Type} to {message.Message.To}.", nameof(message));
+        }
+
+        if (!_groups.TryGetValue(message.GroupId, out var group))
+        {
+            throw new ArgumentException($"Node {NodeId} has no group {message.GroupId}.", nameof(message));
+        }
+
+        if (!group.TryBeginReceive())
+        {
+            throw new InvalidOperationException($"Node {NodeId} is already receiving a snapshot for group {message.GroupId}.");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            using (var receiver = group.BeginReceive(snapshot))
+            {
+                while (true)
+                {
+                    var read = await data.ReadAsync(buffer, cancellationToken);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    Cairn.Core.LimitExceededException.ThrowIfAbove(
+                        $"Snapshot {snapshot.Index}/{snapshot.Term} of group {message.GroupId} (RaftHostOptions.MaxSnapshotBytes)", receiver.Received + read, _options.MaxSnapshotBytes);
+
+                    receiver.WriteChunk(receiver.Received, buffer.AsSpan(0, read));
+                }
+
+                group.CompleteReceive(receiver);
+            }
+
+            Deliver([message]);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            group.EndReceive();
+        }
+    }
+
     /// <summary>Hands the host messages that arrived from peers. Dropped when the queue is full (Raft resends).</summary>
     public void Deliver(IReadOnlyList<GroupMessage> messages)
     {
@@ -177,7 +296,10 @@ public sealed class RaftHost : IDisposable
         _wake.Dispose();
     }
 
-    private void Enqueue(Input input, TaskCompletionSource<byte[]?>? proposal)
+    /// <param name="input">What to queue.</param>
+    /// <param name="proposal">The proposal's completion, refused with a reason when the queue is full.</param>
+    /// <param name="essential">Queued even when full: a lost snapshot report would leave a follower stuck.</param>
+    private void Enqueue(Input input, TaskCompletionSource<byte[]?>? proposal, bool essential = false)
     {
         lock (_inputLock)
         {
@@ -187,7 +309,7 @@ public sealed class RaftHost : IDisposable
                 return;
             }
 
-            if (_inputs.Count >= _options.MaxQueuedInputs)
+            if (_inputs.Count >= _options.MaxQueuedInputs && !essential)
             {
                 // Messages are dropped (Raft resends them); a proposal is refused with the reason.
                 proposal?.TrySetException(new InvalidOperationException($"The Raft host of node {NodeId} has {_inputs.Count} inputs queued, its limit; retry later."));
@@ -341,6 +463,43 @@ public sealed class RaftHost : IDisposable
                     }
 
                     break;
+                case Input.ChangeMembers change:
+                    ChangeMembers(change);
+                    break;
+                case Input.Transfer transfer:
+                    if (_groups.TryGetValue(transfer.GroupId, out var transferring))
+                    {
+                        transferring.Wake();
+                        transferring.Node.TransferLeadership(transfer.To);
+                    }
+
+                    break;
+                case Input.SnapshotReport report:
+                    if (_groups.TryGetValue(report.GroupId, out var reported))
+                    {
+                        reported.Wake();
+                        reported.Node.ReportSnapshot(report.To, report.Delivered);
+                    }
+
+                    break;
+                case Input.TakeSnapshot take:
+                    if (!_groups.TryGetValue(take.GroupId, out var snapshotting))
+                    {
+                        take.Done.TrySetException(new KeyNotFoundException($"Node {NodeId} has no group {take.GroupId}."));
+                    }
+                    else
+                    {
+                        try
+                        {
+                            take.Done.TrySetResult(TakeSnapshot(snapshotting) ?? throw new InvalidOperationException($"Group {take.GroupId} is receiving a snapshot; try again."));
+                        }
+                        catch (InvalidOperationException e)
+                        {
+                            take.Done.TrySetException(e);
+                        }
+                    }
+
+                    break;
                 case Input.Status status:
                     if (_groups.TryGetValue(status.GroupId, out var asked))
                     {
@@ -390,6 +549,61 @@ public sealed class RaftHost : IDisposable
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(context, ++_readSequence);
         group.Reads[_readSequence] = read.Done;
         group.Node.ReadIndex(context);
+    }
+
+    private void ChangeMembers(Input.ChangeMembers change)
+    {
+        if (!_groups.TryGetValue(change.GroupId, out var group))
+        {
+            change.Done.TrySetException(new KeyNotFoundException($"Node {NodeId} has no group {change.GroupId}."));
+            return;
+        }
+
+        group.Wake();
+        var result = group.Node.ProposeConfChange(change.Change);
+        if (result.Accepted)
+        {
+            group.Pending[result.Index] = (result.Term, change.Done);
+        }
+        else if (result.Refusal == ProposeRefusal.NotLeader)
+        {
+            change.Done.TrySetException(new NotLeaderException(group.Id, result.LeaderId));
+        }
+        else
+        {
+            change.Done.TrySetException(new InvalidOperationException($"Group {group.Id} refused {change.Change.Type} of node {change.Change.NodeId}: {result.Refusal}."));
+        }
+    }
+
+    /// <summary>
+    /// Writes a snapshot of the group's state machine at its applied index, records it in the log with a commit of
+    /// its own (so the log never names a snapshot file that is not there, nor loses the one it names), then compacts
+    /// the log behind it, keeping <see cref="RaftHostOptions.CatchUpEntries"/> for followers slightly behind, and
+    /// deletes older snapshot files. Null while a snapshot for the group is arriving (their files could collide).
+    /// </summary>
+    private SnapshotMetadata? TakeSnapshot(RaftGroup group)
+    {
+        if (group.Applied == group.Log.Snapshot.Index)
+        {
+            return group.Log.Snapshot.IsEmpty ? throw new InvalidOperationException($"Group {group.Id} has applied nothing to snapshot.") : group.Log.Snapshot;
+        }
+
+        var snapshot = group.Node.SnapshotMetadataAt(group.Applied);
+        if (!group.TryWriteSnapshot(snapshot))
+        {
+            return null;
+        }
+
+        group.Log.CreateSnapshot(snapshot);
+        var keepFrom = snapshot.Index + 1 > (ulong)_options.CatchUpEntries ? snapshot.Index + 1 - (ulong)_options.CatchUpEntries : 0;
+        if (keepFrom > group.Log.FirstIndex)
+        {
+            group.Log.CompactTo(keepFrom);
+        }
+
+        _log.Commit();
+        group.DeleteSnapshotsOlderThan(snapshot);
+        return snapshot;
     }
 
     /// <summary>A round's proposals to one group go in as one batch: one append per follower instead of one each.</summary>
@@ -525,6 +739,11 @@ public sealed class RaftHost : IDisposable
                 group.IdleTicks = 0;
             }
 
+            if (ready.Snapshot is { } snapshot)
+            {
+                group.Log.ApplySnapshot(snapshot); // its file is already on disk: the message came after it
+            }
+
             group.Log.Append(ready.Entries);
             if (ready.HardState is { } hardState)
             {
@@ -558,7 +777,14 @@ public sealed class RaftHost : IDisposable
         {
             foreach (var message in ready.Messages)
             {
-                Add(new GroupMessage(group.Id, message));
+                if (message.Type == MessageType.Snapshot)
+                {
+                    SendSnapshot(group, message);
+                }
+                else
+                {
+                    Add(new GroupMessage(group.Id, message));
+                }
             }
         }
 
@@ -575,14 +801,54 @@ public sealed class RaftHost : IDisposable
 
         foreach (var (group, ready) in readies)
         {
+            if (ready.Snapshot is { } snapshot)
+            {
+                group.RestoreFrom(snapshot);
+                _peers = null;
+            }
+
             group.Apply(ready.CommittedEntries);
+            if (ready.CommittedEntries.Any(e => e.Type == EntryType.ConfChange))
+            {
+                group.UpdateMembers();
+                _peers = null; // pings go to the new set of peers
+            }
+
             group.ConfirmReads(ready.ReadStates);
             group.Node.Advance(ready);
             if (group.Node.Role != RaftRole.Leader)
             {
                 group.FailReads(); // a read the core dropped with its leadership would otherwise wait forever
             }
+
+            if (_options.SnapshotEntries > 0 && group.Applied - group.Log.Snapshot.Index >= (ulong)_options.SnapshotEntries)
+            {
+                TakeSnapshot(group);
+            }
         }
+    }
+
+    /// <summary>
+    /// Streams the snapshot a <see cref="MessageType.Snapshot"/> names to its follower in the background; the outcome
+    /// comes back as an input, and the leader probes the follower again either way.
+    /// </summary>
+    private void SendSnapshot(RaftGroup group, Message message)
+    {
+        Stream data;
+        try
+        {
+            data = group.OpenSnapshot(message.Snapshot!);
+        }
+        catch (IOException)
+        {
+            // Replaced meanwhile: the next probe names the new one.
+            Enqueue(new Input.SnapshotReport(group.Id, message.To, Delivered: false), null, essential: true);
+            return;
+        }
+
+        var groupId = group.Id;
+        var to = message.To;
+        _transport.SendSnapshot(to, new GroupMessage(groupId, message), data, delivered => Enqueue(new Input.SnapshotReport(groupId, to, delivered), null, essential: true));
     }
 
     internal abstract record Input
@@ -599,6 +865,20 @@ public sealed class RaftHost : IDisposable
         }
 
         public sealed record Campaign(ulong GroupId) : Input;
+
+        public sealed record Transfer(ulong GroupId, ulong To) : Input;
+
+        public sealed record SnapshotReport(ulong GroupId, ulong To, bool Delivered) : Input;
+
+        public sealed record ChangeMembers(ulong GroupId, ConfChange Change, TaskCompletionSource<byte[]?> Done) : Input
+        {
+            public override void Fail(Exception reason) => Done.TrySetException(reason);
+        }
+
+        public sealed record TakeSnapshot(ulong GroupId, TaskCompletionSource<SnapshotMetadata> Done) : Input
+        {
+            public override void Fail(Exception reason) => Done.TrySetException(reason);
+        }
 
         public sealed record Read(ulong GroupId, TaskCompletionSource<ulong> Done) : Input
         {

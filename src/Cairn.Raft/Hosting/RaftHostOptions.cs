@@ -28,6 +28,27 @@ public sealed record RaftHostOptions
     /// </summary>
     public int HibernateAfterTicks { get; init; } = 40;
 
+    /// <summary>
+    /// Where the groups' snapshot files live, one directory per group (<c>g&lt;id&gt;</c>). Default: <c>snapshots</c>
+    /// inside the shared log's directory.
+    /// </summary>
+    public string? SnapshotDirectory { get; init; }
+
+    /// <summary>
+    /// Entries applied since a group's last snapshot that make the host snapshot it and compact its log. Default
+    /// 10,000 (etcd snapshots every 10,000 by default since 3.5); 0 never snapshots on its own.
+    /// </summary>
+    public int SnapshotEntries { get; init; } = 10_000;
+
+    /// <summary>
+    /// Entries kept in the log behind a new snapshot, so a follower slightly behind still catches up from the log
+    /// rather than a whole snapshot. Default 5,000 (etcd's catch-up entries).
+    /// </summary>
+    public int CatchUpEntries { get; init; } = 5_000;
+
+    /// <summary>The largest snapshot file this node accepts from a leader. Default 64 GiB.</summary>
+    public long MaxSnapshotBytes { get; init; } = 64L * 1024 * 1024 * 1024;
+
     /// <summary>Seeds the groups' election timeouts; null uses a random seed.</summary>
     public int? Seed { get; init; }
 }

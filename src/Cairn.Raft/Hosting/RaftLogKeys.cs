@@ -8,7 +8,8 @@ namespace Cairn.Raft.Hosting;
 /// <list type="bullet">
 /// <item><c>'e' group index</c> → term (8, little-endian), type (1), data: one log entry;</item>
 /// <item><c>'h' group</c> → term, vote, commit (8 each, little-endian): the hard state;</item>
-/// <item><c>'c' group</c> → index, term (8 each): the last entry compacted away.</item>
+/// <item><c>'c' group</c> → index, term (8 each): the last entry compacted away;</item>
+/// <item><c>'s' group</c> → the newest snapshot's header (<see cref="Storage.SnapshotFormat"/>): index, term, membership.</item>
 /// </list>
 /// </summary>
 internal static class RaftLogKeys
@@ -30,6 +31,15 @@ internal static class RaftLogKeys
     public static byte[] HardState(ulong group) => GroupKey((byte)'h', group);
 
     public static byte[] Compacted(ulong group) => GroupKey((byte)'c', group);
+
+    public static byte[] Snapshot(ulong group) => GroupKey((byte)'s', group);
+
+    public static byte[] EncodeSnapshot(SnapshotMetadata snapshot) => Storage.SnapshotFormat.EncodeHeader(snapshot);
+
+    public static SnapshotMetadata DecodeSnapshot(ulong group, byte[] value) =>
+        Storage.SnapshotFormat.TryDecodeHeader(value, out var snapshot, out var error)
+            ? snapshot
+            : throw new Cairn.Storage.CorruptionException($"The snapshot record of group {group} is malformed: {error}");
 
     public static ulong GroupOf(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadUInt64BigEndian(key[1..]);
 

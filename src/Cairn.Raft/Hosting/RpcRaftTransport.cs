@@ -17,6 +17,9 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     /// <summary>The one-way method hosts send batches to.</summary>
     public const string Method = "raft.batch";
 
+    /// <summary>The stream method a leader's host sends a snapshot file to: the header is a one-message <see cref="RaftBatch"/>.</summary>
+    public const string SnapshotMethod = "raft.snapshot";
+
     private readonly Dictionary<ulong, RpcPeer> _peers = [];
     private readonly Dictionary<ulong, EndPoint> _addresses = [];
     private readonly Dictionary<ulong, long> _cutUntil = []; // Environment.TickCount64 deadlines; under _peers
@@ -72,6 +75,9 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
         }
     }
 
+    /// <summary>How long one snapshot transfer may take before it is abandoned (and retried by the leader). Default 1 hour.</summary>
+    public TimeSpan SnapshotTimeout { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Whether traffic with <paramref name="peer"/> is cut right now.</summary>
     public bool IsCut(ulong peer)
     {
@@ -81,11 +87,36 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
         }
     }
 
-    /// <summary>Routes inbound batches to <paramref name="host"/>; a malformed batch fails only that call.</summary>
+    /// <summary>Routes inbound batches and snapshots to <paramref name="host"/>; a malformed one fails only that call.</summary>
     public RpcRouter MapInbound(RpcRouter router, RaftHost host)
     {
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(host);
+        router.MapStream(SnapshotMethod, async (stream, cancellationToken) =>
+        {
+            if (ulong.TryParse(stream.RemoteNodeId, NumberStyles.None, CultureInfo.InvariantCulture, out var from) && IsCut(from))
+            {
+                throw new RpcException(RpcStatus.Unavailable, "partitioned");
+            }
+
+            var messages = RaftMessageCodec.Decode(stream.ParseBody(RaftBatch.Parser));
+            if (messages.Count != 1)
+            {
+                throw new RpcException(RpcStatus.InvalidArgument, $"A snapshot stream carries one message, not {messages.Count}.");
+            }
+
+            try
+            {
+                await using var data = stream.AsStream();
+                await host.ReceiveSnapshotAsync(messages[0], data, cancellationToken);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or Cairn.Storage.CorruptionException or IOException)
+            {
+                throw new RpcException(RpcStatus.InvalidArgument, $"Snapshot refused: {e.Message}");
+            }
+
+            return RpcReply.Empty;
+        });
         return router.MapOneWay(Method, (request, _) =>
         {
             if (ulong.TryParse(request.RemoteNodeId, NumberStyles.None, CultureInfo.InvariantCulture, out var from) && IsCut(from))
@@ -113,6 +144,30 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
         _ = SendQuietlyAsync(peer, RaftMessageCodec.Encode(messages));
     }
 
+    /// <inheritdoc/>
+    public void SendSnapshot(ulong to, GroupMessage message, Stream data, Action<bool> completed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(completed);
+        RpcPeer? peer;
+        lock (_peers)
+        {
+            if (!_peers.TryGetValue(to, out peer) || (_cutUntil.TryGetValue(to, out var until) && Environment.TickCount64 < until))
+            {
+                peer = null;
+            }
+        }
+
+        if (peer is null)
+        {
+            data.Dispose();
+            completed(false);
+            return;
+        }
+
+        _ = StreamSnapshotAsync(peer, message, data, completed);
+    }
+
     /// <summary>Closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -129,6 +184,39 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     }
 
     private RpcPeer Connect(ulong id) => new(_addresses[id], _options, _logger, expectedNodeId: id.ToString(CultureInfo.InvariantCulture));
+
+    private async Task StreamSnapshotAsync(RpcPeer peer, GroupMessage message, Stream data, Action<bool> completed)
+    {
+        var delivered = false;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            await using var writer = await peer.OpenStreamAsync(SnapshotMethod, RaftMessageCodec.Encode([message]), SnapshotTimeout);
+            while (true)
+            {
+                var read = await data.ReadAsync(buffer);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                await writer.WriteAsync(buffer.AsMemory(0, read));
+            }
+
+            await writer.CompleteAsync();
+            delivered = true;
+        }
+        catch (Exception e) when (e is RpcException or ObjectDisposedException or IOException or OperationCanceledException)
+        {
+            _logger?.LogInformation("snapshot {Index} of group {Group} to {Peer} failed: {Reason}", message.Message.Snapshot?.Index, message.GroupId, peer.RemoteEndPoint, e.Message);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            await data.DisposeAsync();
+            completed(delivered);
+        }
+    }
 
     private async Task SendQuietlyAsync(RpcPeer peer, RaftBatch batch)
     {

@@ -17,11 +17,15 @@ public sealed class SharedRaftLog : IDisposable
     private readonly Dictionary<ulong, GroupLog> _groups = [];
     private WriteBatch _staged = new();
 
-    private SharedRaftLog(IKvEngine engine, long tailBytesPerGroup)
+    private SharedRaftLog(IKvEngine engine, string directory, long tailBytesPerGroup)
     {
         _engine = engine;
+        Directory = directory;
         TailBytesPerGroup = tailBytesPerGroup;
     }
+
+    /// <summary>The directory of the log's files.</summary>
+    public string Directory { get; }
 
     /// <summary>How many bytes of recent entries each group keeps in memory for replication.</summary>
     public long TailBytesPerGroup { get; }
@@ -55,7 +59,7 @@ public sealed class SharedRaftLog : IDisposable
                 + "them), so they are not a torn tail. Refusing to open: they may hold entries or votes this node acknowledged.");
         }
 
-        return new SharedRaftLog(store, tailBytesPerGroup);
+        return new SharedRaftLog(store, directory, tailBytesPerGroup);
     }
 
     /// <summary>The ids of the groups that have stored anything, for a restarting host.</summary>
@@ -107,6 +111,11 @@ public sealed class SharedRaftLog : IDisposable
 
         var hardState = _engine.Get(RaftLogKeys.HardState(groupId)) is { } hs ? RaftLogKeys.DecodeHardState(hs) : HardState.Empty;
         var (compactedIndex, compactedTerm) = _engine.Get(RaftLogKeys.Compacted(groupId)) is { } c ? RaftLogKeys.DecodePair(c) : (0UL, 0UL);
+        var snapshot = _engine.Get(RaftLogKeys.Snapshot(groupId)) is { } s ? RaftLogKeys.DecodeSnapshot(groupId, s) : SnapshotMetadata.Empty;
+        if (snapshot.Index > compactedIndex && snapshot.Index > hardState.Commit)
+        {
+            throw new CorruptionException($"Group {groupId}'s snapshot at {snapshot.Index} is beyond both its commit index {hardState.Commit} and its log's start.");
+        }
         var entries = new List<Entry>();
         var expected = compactedIndex + 1;
         var start = RaftLogKeys.Entry(groupId, compactedIndex + 1);
@@ -129,7 +138,7 @@ public sealed class SharedRaftLog : IDisposable
             throw new CorruptionException($"Group {groupId}'s hard state commits {hardState.Commit} but its log ends at {lastIndex}.");
         }
 
-        var log = new GroupLog(this, groupId, hardState, compactedIndex, compactedTerm, entries);
+        var log = new GroupLog(this, groupId, hardState, snapshot, compactedIndex, compactedTerm, entries);
         _groups.Add(groupId, log);
         return log;
     }

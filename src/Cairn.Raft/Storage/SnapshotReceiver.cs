@@ -13,7 +13,9 @@ public sealed class SnapshotReceiver : IDisposable
     private readonly string _path;
     private readonly string _temp;
     private readonly IStorageFile _file;
+    private const long WritebackBytes = 8 * 1024 * 1024;
     private bool _done;
+    private long _writebackFrom;
 
     internal SnapshotReceiver(SnapshotStore store, SnapshotMetadata snapshot, string path)
     {
@@ -49,6 +51,12 @@ public sealed class SnapshotReceiver : IDisposable
         var skip = (int)(Received - offset);
         _file.Write(Received, chunk[skip..]);
         Received += chunk.Length - skip;
+        if (Received - _writebackFrom >= WritebackBytes)
+        {
+            // Written back while the rest arrives, so Complete's fsync is short rather than the whole file.
+            _file.StartWriteback(_writebackFrom, Received - _writebackFrom);
+            _writebackFrom = Received;
+        }
     }
 
     /// <summary>Verifies the whole file against <see cref="Snapshot"/> and its CRC, then publishes it durably.</summary>

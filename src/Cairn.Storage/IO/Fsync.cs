@@ -12,7 +12,8 @@ internal static partial class Fsync
     // open(2) flags that are the same on every Linux architecture .NET runs on.
     private const int ReadOnly = 0;
     private const int CloseOnExec = 0x80000;
-    private const int Interrupted = 4; // EINTR: a signal arrived first; the call is simply made again
+    private const int Interrupted = 4;
+    private const uint SyncFileRangeWrite = 2; // SYNC_FILE_RANGE_WRITE // EINTR: a signal arrived first; the call is simply made again
 
     /// <summary>Flushes the data of the open file <paramref name="handle"/> to the device (fdatasync on Linux).</summary>
     /// <exception cref="IOException">The flush failed; the file's data may not be durable.</exception>
@@ -32,6 +33,19 @@ internal static partial class Fsync
             {
                 throw Error("fsync of a file", errno);
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts writeback of a file range without waiting for it (sync_file_range with SYNC_FILE_RANGE_WRITE on Linux,
+    /// nothing elsewhere). A hint: failures are ignored, since the final fsync reports any that matter.
+    /// </summary>
+    public static void StartWriteback(SafeFileHandle handle, long offset, long length)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (OperatingSystem.IsLinux() && length > 0)
+        {
+            _ = SyncFileRange(handle, offset, length, SyncFileRangeWrite);
         }
     }
 
@@ -96,6 +110,9 @@ internal static partial class Fsync
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int SyncFileRange(SafeFileHandle fd, long offset, long nbytes, uint flags);
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int FDataSync(SafeFileHandle fd);

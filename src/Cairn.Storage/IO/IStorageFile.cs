@@ -20,4 +20,13 @@ public interface IStorageFile : IDisposable
 
     /// <summary>Cuts the file to <paramref name="length"/> bytes.</summary>
     void Truncate(long length);
+
+    /// <summary>
+    /// Asks the system to start writing [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>)
+    /// to the device now, without waiting: a large file written this way as it grows needs a short final
+    /// <see cref="Sync"/> instead of one that writes everything. Promises nothing about durability; a hint only.
+    /// </summary>
+    void StartWriteback(long offset, long length)
+    {
+    }
 }

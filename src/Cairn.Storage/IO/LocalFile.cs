@@ -40,5 +40,7 @@ internal sealed class LocalFile : IStorageFile
 
     public void Truncate(long length) => RandomAccess.SetLength(_handle, length);
 
+    public void StartWriteback(long offset, long length) => Fsync.StartWriteback(_handle, offset, length);
+
     public void Dispose() => _handle.Dispose();
 }

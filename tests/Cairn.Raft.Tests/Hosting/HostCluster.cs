@@ -9,15 +9,17 @@ internal sealed class HostCluster : IDisposable
     private readonly string _root = Path.Combine(Path.GetTempPath(), "cairn-raft-host-" + Guid.NewGuid().ToString("N"));
     private readonly ulong[] _groups;
     private readonly int _hibernateAfterTicks;
+    private readonly Func<RaftHostOptions, RaftHostOptions> _configure;
 
     public HostCluster(int nodes, params ulong[] groups)
         : this(nodes, groups, hibernateAfterTicks: 40)
     {
     }
 
-    public HostCluster(int nodes, ulong[] groups, int hibernateAfterTicks)
+    public HostCluster(int nodes, ulong[] groups, int hibernateAfterTicks, Func<RaftHostOptions, RaftHostOptions>? configure = null)
     {
         _hibernateAfterTicks = hibernateAfterTicks;
+        _configure = configure ?? (options => options);
         _groups = groups;
         Nodes = [.. Enumerable.Range(1, nodes).Select(i => (ulong)i)];
         foreach (var node in Nodes)
@@ -37,11 +39,15 @@ internal sealed class HostCluster : IDisposable
     /// <summary>Each node's state machine per group.</summary>
     public Dictionary<(ulong Node, ulong Group), RegisterMachine> Machines { get; } = [];
 
+    /// <summary>
+    /// Starts (or restarts) a node. A node outside <see cref="Nodes"/> starts as a newcomer that waits for a leader
+    /// to add it and send it the log or a snapshot.
+    /// </summary>
     public void Start(ulong node)
     {
         var log = SharedRaftLog.Open(Path.Combine(_root, $"node-{node}"));
         var host = new RaftHost(
-            new RaftHostOptions { NodeId = node, TickInterval = TimeSpan.FromMilliseconds(10), Seed = (int)node, HibernateAfterTicks = _hibernateAfterTicks },
+            _configure(new RaftHostOptions { NodeId = node, TickInterval = TimeSpan.FromMilliseconds(10), Seed = (int)node, HibernateAfterTicks = _hibernateAfterTicks }),
             log,
             Network.TransportFor(node));
         foreach (var group in _groups)

@@ -39,5 +39,34 @@ internal sealed class LoopbackNetwork
                 }
             }
         }
+
+        public void SendSnapshot(ulong to, GroupMessage message, Stream data, Action<bool> completed)
+        {
+            if (network._isolated.GetValueOrDefault(from) || network._isolated.GetValueOrDefault(to) || !network._hosts.TryGetValue(to, out var host))
+            {
+                data.Dispose();
+                completed(false);
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                var delivered = false;
+                try
+                {
+                    await host.ReceiveSnapshotAsync(message, data);
+                    delivered = true;
+                }
+                catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or ArgumentException or IOException)
+                {
+                    // Like a failed transfer: the leader probes again.
+                }
+                finally
+                {
+                    data.Dispose();
+                    completed(delivered);
+                }
+            });
+        }
     }
 }

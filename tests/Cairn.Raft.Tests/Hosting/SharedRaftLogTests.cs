@@ -76,7 +76,9 @@ public sealed class SharedRaftLogTests
             group.Append([E(1, 1), E(2, 1), E(3, 2), E(4, 2)]);
             group.SetHardState(new HardState(2, 1, 4));
             log.Commit();
-            group.CompactTo(3);
+            group.CreateSnapshot(new SnapshotMetadata(3, 2, ConfState.Empty));
+            Assert.Throws<ArgumentOutOfRangeException>(() => group.CompactTo(5)); // entry 4 is not covered
+            Assert.Equal(4UL, group.CompactTo(4));
             log.Commit();
             Assert.Throws<ArgumentOutOfRangeException>(() => group.Entries(2, 4));
         }
