@@ -6,8 +6,8 @@ namespace Cairn.Raft.Hosting;
 /// <summary>
 /// The Raft logs of every group on a node in one engine, so that one fsync covers a round of appends from many
 /// groups (the multi-raft group commit of design §2, after TiKV's raft-engine). It stores entries and hard states as
-/// keys of a <see cref="LogStore"/>: CRC32C-framed atomic batches, recovery that cuts a torn tail and refuses
-/// corruption, and compaction come from the engine. The host stages a round's appends (<see cref="GroupLog.Append"/>,
+/// keys of a <see cref="LogStore"/>: CRC32C-framed atomic batches, recovery that cuts a torn tail and reports
+/// corruption (which this log then refuses), and compaction come from the engine. The host stages a round's appends (<see cref="GroupLog.Append"/>,
 /// <see cref="GroupLog.SetHardState"/>) and makes them durable together with <see cref="Commit"/>. Not thread-safe:
 /// one host thread uses it.
 /// </summary>
@@ -37,6 +37,7 @@ public sealed class SharedRaftLog : IDisposable
     /// <param name="directory">Where the log's segment files live.</param>
     /// <param name="engineOptions">Engine settings; the sync policy must make a write durable before it returns.</param>
     /// <param name="tailBytesPerGroup">Recent entry bytes each group keeps in memory. Default 4 MiB.</param>
+    /// <exception cref="CorruptionException">The engine found damaged records: entries or hard states could be lost.</exception>
     public static SharedRaftLog Open(string directory, LogStoreOptions? engineOptions = null, long tailBytesPerGroup = 4L * 1024 * 1024)
     {
         var options = engineOptions ?? new LogStoreOptions();
@@ -46,7 +47,19 @@ public sealed class SharedRaftLog : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(tailBytesPerGroup, 0);
-        return new SharedRaftLog(LogStore.Open(directory, options), directory, tailBytesPerGroup);
+        var store = LogStore.Open(directory, options);
+        if (store.Recovery.CorruptRegions > 0)
+        {
+            // The engine steps over a damaged record and opens; a Raft log must not. The record may hold entries or a
+            // hard state this node acknowledged, and forgetting them can undo a committed write (ADR 0017).
+            var regions = store.Recovery.CorruptRegions;
+            store.Dispose();
+            throw new CorruptionException(
+                $"The Raft log in {directory} has {regions} damaged record(s) that were written in full (a seal or a later record follows "
+                + "them), so they are not a torn tail. Refusing to open: they may hold entries or votes this node acknowledged.");
+        }
+
+        return new SharedRaftLog(store, directory, tailBytesPerGroup);
     }
 
     /// <summary>The ids of the groups that have stored anything, for a restarting host.</summary>

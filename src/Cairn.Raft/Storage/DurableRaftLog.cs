@@ -13,17 +13,19 @@ namespace Cairn.Raft.Storage;
 /// <remarks>
 /// <para>
 /// Each <see cref="Append"/> is one write and one fsync (a new segment, when needed, is created and its directory
-/// fsynced first); when it returns, the entries are durable. Appending at or below the last index first drops the
-/// conflicting suffix: later segments are deleted (newest first, then a directory fsync), then the segment holding
-/// the first dropped entry is cut and fsynced.
+/// fsynced first); when it returns, the entries are durable. The write ends with a seal naming the last entry it
+/// holds, so everything before a seal is known to have been written in full (ADR 0017). Appending at or below the
+/// last index first drops the conflicting suffix: later segments are deleted (newest first, then a directory
+/// fsync), then the segment holding the first dropped entry is cut, sealed again and fsynced.
 /// </para>
 /// <para>
 /// Opening verifies every frame of every segment and rebuilds an in-memory index (index → segment, offset, term),
-/// so reads seek straight to their frames (and verify them again). A torn tail of the last segment — what a crash
-/// in the middle of an append leaves — is cut off. Anything else that does not verify (a bad frame with valid
-/// frames after it, a bad frame in an earlier segment, a missing segment, indexes out of order, a corrupt hard
-/// state, a commit index beyond the log) is refused with a <see cref="CorruptionException"/> naming the file and
-/// offset: the log never guesses.
+/// so reads seek straight to their frames (and verify them again). A torn tail of the last segment — bytes after its
+/// last valid seal or frame that do not verify, with nothing valid after them: what a crash in the middle of an
+/// append leaves — is cut off, and the entries kept are sealed again. Anything else that does not verify (a bad
+/// frame with a valid seal or frame after it, a bad frame in an earlier segment, a missing segment, indexes out of
+/// order, a corrupt hard state, a commit index beyond the log) is refused with a <see cref="CorruptionException"/>
+/// naming the file and offset: the log never guesses, and never drops an entry an append may have acknowledged.
 /// </para>
 /// <para>
 /// Snapshot metadata (index, term, membership) lives in its own small file, replaced atomically. Installing a
@@ -145,13 +147,13 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
         var index = low;
         while (index < high)
         {
-            // One read for each run of entries in the same segment.
+            // One read for each run of entries in the same segment (with the seals between them).
             var start = _slots[SlotOf(index)];
             var end = index;
             long bytes = 0;
-            while (end < high && _slots[SlotOf(end)].Segment == start.Segment && bytes + _slots[SlotOf(end)].Size <= 16 * 1024 * 1024)
+            while (end < high && _slots[SlotOf(end)].Segment == start.Segment && _slots[SlotOf(end)].Offset + _slots[SlotOf(end)].Size - start.Offset <= 16 * 1024 * 1024)
             {
-                bytes += _slots[SlotOf(end)].Size;
+                bytes = _slots[SlotOf(end)].Offset + _slots[SlotOf(end)].Size - start.Offset;
                 end++;
             }
 
@@ -163,11 +165,10 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
 
             var buffer = new byte[bytes];
             ReadExactly(start.Segment, start.Offset, buffer);
-            var at = 0;
             for (var i = index; i < end; i++)
             {
                 var slot = _slots[SlotOf(i)];
-                if (!RaftLogFormat.TryReadFrame(buffer.AsSpan(at, slot.Size), _options.MaxEntrySize, out var entry, out _, out var error))
+                if (!RaftLogFormat.TryReadFrame(buffer.AsSpan((int)(slot.Offset - start.Offset), slot.Size), _options.MaxEntrySize, out var entry, out _, out var error))
                 {
                     throw new CorruptionException($"{slot.Segment.Path} at offset {slot.Offset}: {error} reading entry {i}.");
                 }
@@ -179,7 +180,6 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
                 }
 
                 result.Add(entry);
-                at += slot.Size;
             }
 
             index = end;
@@ -214,6 +214,8 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
             total += RaftLogFormat.FrameSize(entry.Data.Length);
         }
 
+        total += RaftLogFormat.SealSize;
+
         if (total > Array.MaxLength)
         {
             throw new ArgumentException($"The batch is {total} bytes, too large for one write; append it in parts.", nameof(entries));
@@ -228,6 +230,8 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
             at += sizes[i];
         }
 
+        // The seal goes last in the same write, so the one fsync makes it durable with the frames it vouches for.
+        RaftLogFormat.WriteSeal(buffer.AsSpan(at), entries[^1].Index);
         Verify(buffer, entries, sizes);
 
         try
@@ -252,7 +256,7 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
                 offset += sizes[i];
             }
 
-            segment.Length = offset;
+            segment.Length = offset + RaftLogFormat.SealSize;
         }
         catch
         {
@@ -486,7 +490,7 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
         }
     }
 
-    /// <summary>Checks the encoded batch decodes back to the entries, before it reaches the disk.</summary>
+    /// <summary>Checks the encoded batch decodes back to the entries and its seal, before it reaches the disk.</summary>
     private void Verify(byte[] buffer, IReadOnlyList<Entry> entries, int[] sizes)
     {
         var at = 0;
@@ -500,6 +504,11 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
             }
 
             at += size;
+        }
+
+        if (at + RaftLogFormat.SealSize != buffer.Length || !RaftLogFormat.TryReadSeal(buffer.AsSpan(at), out var sealedIndex) || sealedIndex != entries[^1].Index)
+        {
+            throw new InvalidOperationException($"The seal after entry {entries[^1].Index} did not verify after encoding; nothing was written.");
         }
     }
 
@@ -537,10 +546,40 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
             _fs.SyncDirectory(Directory);
         }
 
-        slot.Segment.File.Truncate(slot.Offset);
+        // The entries kept before the cut may have been acknowledged: seal them again (in the same fsync as the cut)
+        // unless the cut falls just after a seal, so a bit flipped in the last of them later reads as corruption.
+        var length = slot.Offset;
+        slot.Segment.File.Truncate(length);
+        if (length > 0 && !EndsWithSeal(index - 1, slot))
+        {
+            length += WriteSeal(slot.Segment.File, length, index - 1);
+        }
+
         slot.Segment.File.Sync();
-        slot.Segment.Length = slot.Offset;
+        slot.Segment.Length = length;
         _slots.RemoveRange(SlotOf(index), _slots.Count - SlotOf(index));
+    }
+
+    /// <summary>Writes (without syncing) a seal covering the entries up to <paramref name="lastIndex"/>; returns its size.</summary>
+    private static int WriteSeal(IStorageFile file, long offset, ulong lastIndex)
+    {
+        Span<byte> seal = stackalloc byte[RaftLogFormat.SealSize];
+        RaftLogFormat.WriteSeal(seal, lastIndex);
+        file.Write(offset, seal);
+        return RaftLogFormat.SealSize;
+    }
+
+    /// <summary>Whether a seal lies between the entry at <paramref name="index"/> and the next one, at <paramref name="next"/>.</summary>
+    private bool EndsWithSeal(ulong index, Slot next)
+    {
+        // A gap between two frames of one segment is exactly a seal: appends write nothing else.
+        if (index <= _compactedIndex)
+        {
+            return false;
+        }
+
+        var previous = _slots[SlotOf(index)];
+        return previous.Segment == next.Segment && previous.Offset + previous.Size < next.Offset;
     }
 
     private static string SegmentName(ulong firstIndex) => firstIndex.ToString($"D{SegmentNameDigits}", CultureInfo.InvariantCulture) + SegmentExtension;
@@ -624,7 +663,9 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
 
             var data = new byte[length];
             ReadExactly(segment, 0, data);
+            var last = s == segments.Count - 1;
             var position = 0;
+            var sealedUpTo = 0; // where the last seal of this segment ends: everything before it was written in full
             while (position < data.Length)
             {
                 var ok = RaftLogFormat.TryReadFrame(data.AsSpan(position), _options.MaxEntrySize, out var entry, out var size, out var error);
@@ -643,16 +684,48 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
                         $"{path} at offset {position}: frame holds entry {entry.Term}/{entry.Index}, expected index {expected} with a term of at least {previousTerm}.");
                 }
 
-                var last = s == segments.Count - 1;
-                if (!last || HasValidFrameAfter(data, position + 1))
+                if (RaftLogFormat.TryReadSeal(data.AsSpan(position), out var sealedIndex))
                 {
-                    throw new CorruptionException($"{path} at offset {position}: {error}, with {(last ? "valid frames after it" : "later segments after it")}; this is not a torn tail.");
+                    if (sealedIndex != expected - 1)
+                    {
+                        throw new CorruptionException($"{path} at offset {position}: a seal names entry {sealedIndex}, but the entry before it is {expected - 1}.");
+                    }
+
+                    position += RaftLogFormat.SealSize;
+                    sealedUpTo = position;
+                    continue;
+                }
+
+                if (!last)
+                {
+                    throw new CorruptionException($"{path} at offset {position}: {error}, with later segments after it; this is not a torn tail.");
+                }
+
+                if (FindValidRecordAfter(data, position + 1) is { } after)
+                {
+                    // Something written after these bytes reached the disk: they were written in full (a seal after
+                    // them was even synced with them), so they are damaged, not torn. The entry may have been
+                    // acknowledged; dropping it could lose a committed write.
+                    throw new CorruptionException(
+                        $"{path} at offset {position}: {error}, with a valid {after.Kind} at offset {after.Offset} after it; this is corruption of "
+                        + "written entries, not a torn tail. Refusing to open: an entry here may have been acknowledged to a leader.");
                 }
 
                 // A torn tail: the crash interrupted the last append before its fsync returned. Cut it off.
                 segment.File.Truncate(position);
-                segment.File.Sync();
                 break;
+            }
+
+            if (last && (sealedUpTo < position || position < data.Length))
+            {
+                // Seal the entries kept after the last seal (a torn append's whole frames, or a log written before
+                // seals existed), so from now on a bit flipped in them reads as corruption, not as a torn tail.
+                if (sealedUpTo < position)
+                {
+                    position += WriteSeal(segment.File, position, expected - 1);
+                }
+
+                segment.File.Sync();
             }
 
             segment.Length = position;
@@ -675,29 +748,42 @@ public sealed class DurableRaftLog : IRaftStorage, IDisposable
         }
     }
 
-    private bool HasValidFrameAfter(byte[] data, int from)
+    /// <summary>The first valid frame or seal starting at or after <paramref name="from"/>, if any.</summary>
+    private (string Kind, int Offset)? FindValidRecordAfter(byte[] data, int from)
     {
-        Span<byte> magic = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(magic, RaftLogFormat.FrameMagic);
-        var position = from;
-        while (position < data.Length)
+        Span<byte> frameMagic = stackalloc byte[4];
+        Span<byte> sealMagic = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(frameMagic, RaftLogFormat.FrameMagic);
+        BinaryPrimitives.WriteUInt32LittleEndian(sealMagic, RaftLogFormat.SealMagic);
+        for (var position = from; position < data.Length; position++)
         {
-            var found = data.AsSpan(position).IndexOf(magic);
-            if (found < 0)
+            var rest = data.AsSpan(position);
+            var frame = rest.IndexOf(frameMagic);
+            var seal = rest.IndexOf(sealMagic);
+            if (frame < 0 && seal < 0)
             {
-                return false;
+                return null;
             }
 
-            position += found;
-            if (RaftLogFormat.TryReadFrame(data.AsSpan(position), _options.MaxEntrySize, out _, out _, out _))
+            if (seal < 0 || (frame >= 0 && frame < seal))
             {
-                return true;
+                position += frame;
+                if (RaftLogFormat.TryReadFrame(data.AsSpan(position), _options.MaxEntrySize, out _, out _, out _))
+                {
+                    return ("frame", position);
+                }
             }
-
-            position++;
+            else
+            {
+                position += seal;
+                if (RaftLogFormat.TryReadSeal(data.AsSpan(position), out _))
+                {
+                    return ("seal", position);
+                }
+            }
         }
 
-        return false;
+        return null;
     }
 
     private static void ReadExactly(Segment segment, long offset, Span<byte> buffer)

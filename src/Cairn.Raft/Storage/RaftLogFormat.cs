@@ -6,7 +6,10 @@ namespace Cairn.Raft.Storage;
 /// <summary>
 /// The on-disk encodings of <see cref="DurableRaftLog"/>. An entry frame is
 /// <c>magic:u32 | length:u32 | crc:u32 | payload</c>, with payload <c>term:u64 | index:u64 | type:u8 | data</c>
-/// and the CRC32C covering the length and the payload. The hard-state file is
+/// and the CRC32C covering the length and the payload. Every append ends with a seal,
+/// <c>magic:u32 | last-index:u64 | crc:u32</c> (the CRC32C covering the magic and the index), written in the same
+/// write and made durable by the same fsync as the frames before it: bytes that fail to verify with a valid seal
+/// after them were written in full, so they are corruption, never a torn tail (ADR 0017). The hard-state file is
 /// <c>magic:u32 | version:u32 | term | vote | commit | compactedIndex | compactedTerm (u64 each) | crc:u32</c>.
 /// Everything is little-endian.
 /// </summary>
@@ -15,6 +18,8 @@ internal static class RaftLogFormat
     public const uint FrameMagic = 0x474F4C52; // "RLOG"
     public const int FrameHeaderSize = 12;
     public const int PayloadHeaderSize = 17;
+    public const uint SealMagic = 0x4C455352; // "RSEL"
+    public const int SealSize = 16;
     public const uint StateMagic = 0x54534652; // "RFST"
     public const uint StateVersion = 1;
     public const int StateSize = 8 + (5 * 8) + 4;
@@ -91,6 +96,29 @@ internal static class RaftLogFormat
             payload[PayloadHeaderSize..].ToArray());
         frameSize = FrameHeaderSize + (int)payloadLength;
         error = null;
+        return true;
+    }
+
+    /// <summary>Writes a seal covering the entries up to <paramref name="lastIndex"/>; returns its size.</summary>
+    public static int WriteSeal(Span<byte> destination, ulong lastIndex)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, SealMagic);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[4..], lastIndex);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[12..], Crc32C.Compute(destination[..12]));
+        return SealSize;
+    }
+
+    /// <summary>Reads and verifies the seal at the start of <paramref name="source"/>: its magic and its CRC.</summary>
+    public static bool TryReadSeal(ReadOnlySpan<byte> source, out ulong lastIndex)
+    {
+        lastIndex = 0;
+        if (source.Length < SealSize || BinaryPrimitives.ReadUInt32LittleEndian(source) != SealMagic
+            || Crc32C.Compute(source[..12]) != BinaryPrimitives.ReadUInt32LittleEndian(source[12..]))
+        {
+            return false;
+        }
+
+        lastIndex = BinaryPrimitives.ReadUInt64LittleEndian(source[4..]);
         return true;
     }
 

@@ -16,6 +16,9 @@ namespace Cairn.Storage.LogStore;
 internal static class HintFile
 {
     private const int HeaderSize = 16;
+
+    // The hint format's own version: it did not change when segments gained seals (segment version 2).
+    private const uint Version = 1;
     private const int FooterSize = 12;
 
     private static ReadOnlySpan<byte> Magic => "CAIRNHNT"u8;
@@ -32,7 +35,7 @@ internal static class HintFile
         var buffer = new byte[size];
         var span = buffer.AsSpan();
         Magic.CopyTo(span);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], RecordFormat.Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], Version);
         BinaryPrimitives.WriteUInt32LittleEndian(span[12..], segmentId);
         var at = HeaderSize;
         foreach (var entry in entries)
@@ -82,7 +85,7 @@ internal static class HintFile
         var span = buffer.AsSpan();
         var body = span.Length - FooterSize;
         if (!span[..8].SequenceEqual(Magic) ||
-            BinaryPrimitives.ReadUInt32LittleEndian(span[8..]) != RecordFormat.Version ||
+            BinaryPrimitives.ReadUInt32LittleEndian(span[8..]) != Version ||
             BinaryPrimitives.ReadUInt32LittleEndian(span[12..]) != segmentId ||
             BinaryPrimitives.ReadUInt32LittleEndian(span[(body + 8)..]) != Crc32C.Compute(span[..(body + 8)]))
         {

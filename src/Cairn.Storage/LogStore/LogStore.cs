@@ -184,7 +184,7 @@ public sealed class LogStore : IKvEngine
     private ulong PutCore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool deferred)
     {
         KeyLimits.CheckPut(this, key, value);
-        var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, value.Length);
+        var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, value.Length) + RecordFormat.SealSize;
         var buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
@@ -216,7 +216,7 @@ public sealed class LogStore : IKvEngine
             return 0; // nothing to delete: no tombstone needed
         }
 
-        var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, 0);
+        var size = RecordFormat.FrameHeaderSize + RecordFormat.OpSize(key.Length, 0) + RecordFormat.SealSize;
         var buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
@@ -648,7 +648,7 @@ public sealed class LogStore : IKvEngine
             return 0;
         }
 
-        long size = RecordFormat.FrameHeaderSize;
+        long size = RecordFormat.FrameHeaderSize + RecordFormat.SealSize;
         foreach (var op in batch.Operations)
         {
             size += RecordFormat.OpSize(op.Key.Length, op.Value?.Length ?? 0);
@@ -676,14 +676,15 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <summary>
-    /// Appends one frame whose operations are already encoded after the reserved header, updates the index, and
-    /// returns the sequence number of its last operation; the caller then waits for durability.
+    /// Appends one frame whose operations are already encoded after the reserved header (with room for a seal after
+    /// them), updates the index, and returns the sequence number of its last operation; the caller then waits for
+    /// durability.
     /// </summary>
-    private ulong Append(Span<byte> frame, PendingOp[] ops, bool deferred)
+    private ulong Append(Span<byte> record, PendingOp[] ops, bool deferred)
     {
         lock (_writeLock)
         {
-            var (active, offset, firstSeq) = WriteFrameLocked(frame, ops.Length, deferred);
+            var (active, offset, firstSeq) = WriteFrameLocked(record, ops.Length, deferred);
             lock (_indexLock)
             {
                 for (var i = 0; i < ops.Length; i++)
@@ -703,11 +704,11 @@ public sealed class LogStore : IKvEngine
     /// <see cref="Append"/> for a frame of one operation. Overwriting or deleting a key that is present allocates
     /// nothing: the index's own key array serves the hint entry too.
     /// </summary>
-    private ulong AppendOne(Span<byte> frame, byte kind, ReadOnlySpan<byte> key, int valueLength, bool deferred)
+    private ulong AppendOne(Span<byte> record, byte kind, ReadOnlySpan<byte> key, int valueLength, bool deferred)
     {
         lock (_writeLock)
         {
-            var (active, offset, seq) = WriteFrameLocked(frame, 1, deferred);
+            var (active, offset, seq) = WriteFrameLocked(record, 1, deferred);
             var location = new Location(active, (uint)(offset + RecordFormat.FrameHeaderSize), (uint)valueLength);
             lock (_indexLock)
             {
@@ -733,13 +734,16 @@ public sealed class LogStore : IKvEngine
     /// <summary>
     /// Writes a frame at the end of the active segment (opening or rotating it as needed) and assigns its sequence
     /// numbers. A <paramref name="deferred"/> frame that fits goes to the write buffer, to be written with others
-    /// when someone waits for it; any other frame is written now, after what is buffered. Runs under the write lock.
+    /// when someone waits for it; any other frame is written now, after what is buffered. Every write to the file
+    /// ends with a seal in the same write (ADR 0017): <paramref name="record"/> is the frame followed by
+    /// <see cref="RecordFormat.SealSize"/> bytes of room for it. Runs under the write lock.
     /// </summary>
-    private (Segment Active, long Offset, ulong FirstSeq) WriteFrameLocked(Span<byte> frame, int opCount, bool deferred)
+    private (Segment Active, long Offset, ulong FirstSeq) WriteFrameLocked(Span<byte> record, int opCount, bool deferred)
     {
+        var frame = record[..^RecordFormat.SealSize];
         ThrowIfDisposed();
         ThrowIfWriteFailed();
-        if (_active is not null && _active.Length > RecordFormat.SegmentHeaderSize && _active.Length + frame.Length > _options.SegmentSize)
+        if (_active is not null && _active.Length > RecordFormat.SegmentHeaderSize && _active.Length + record.Length > _options.SegmentSize)
         {
             RotateActive();
         }
@@ -748,9 +752,9 @@ public sealed class LogStore : IKvEngine
         var firstSeq = _lastSeq + 1;
         RecordFormat.WriteFrameHeader(frame, frame.Length - RecordFormat.FrameHeaderSize, opCount, firstSeq);
         var offset = active.Length;
-        if (deferred && frame.Length <= _options.WriteBufferBytes)
+        if (deferred && record.Length <= _options.WriteBufferBytes)
         {
-            if (_pendingLength + frame.Length > _options.WriteBufferBytes)
+            if (_pendingLength + record.Length > _options.WriteBufferBytes) // room for the seal the flush adds
             {
                 FlushPendingLocked();
             }
@@ -766,7 +770,8 @@ public sealed class LogStore : IKvEngine
         FlushPendingLocked();
         try
         {
-            active.File.Write(offset, frame);
+            RecordFormat.WriteSeal(record[frame.Length..], offset + frame.Length);
+            active.File.Write(offset, record);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -784,7 +789,7 @@ public sealed class LogStore : IKvEngine
             throw new IOException($"Write to {active.File.Path} failed: {e.Message}", e);
         }
 
-        active.Length = offset + frame.Length;
+        active.Length = offset + record.Length;
         active.FlushedLength = active.Length;
         _lastSeq = firstSeq + (ulong)opCount - 1;
         _writtenSeq = _lastSeq;
@@ -792,7 +797,8 @@ public sealed class LogStore : IKvEngine
     }
 
     /// <summary>
-    /// Hands the buffered frames to the operating system in one write. A failure stops the store taking writes:
+    /// Hands the buffered frames to the operating system in one write, ending with a seal (the buffer always keeps
+    /// room for it). A failure stops the store taking writes:
     /// the buffered frames are already in the index, and other writers' frames among them cannot be taken back.
     /// Runs under the write lock.
     /// </summary>
@@ -805,9 +811,10 @@ public sealed class LogStore : IKvEngine
 
         var active = _active!;
         var at = active.FlushedLength;
+        RecordFormat.WriteSeal(_pending.AsSpan(_pendingLength), at + _pendingLength);
         try
         {
-            active.File.Write(at, _pending.AsSpan(0, _pendingLength));
+            active.File.Write(at, _pending.AsSpan(0, _pendingLength + RecordFormat.SealSize));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -824,7 +831,8 @@ public sealed class LogStore : IKvEngine
             throw new IOException($"Write to {active.File.Path} failed: {e.Message}. Buffered writes were lost, so the store takes no more writes; reopen it.", e);
         }
 
-        active.FlushedLength = at + _pendingLength;
+        active.Length += RecordFormat.SealSize; // the buffered frames were the tail, so the seal follows them
+        active.FlushedLength = active.Length;
         _pendingLength = 0;
         _writtenSeq = _lastSeq;
     }

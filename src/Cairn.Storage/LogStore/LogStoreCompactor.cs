@@ -95,16 +95,17 @@ internal sealed class LogStoreCompactor(LogStore store)
 
                     var opSize = RecordFormat.OpSize(entry.Key.Length, (int)entry.ValueLength);
                     var joins = frameStart >= 0 && entry.Seq == frameFirstSeq + (ulong)frameOps && frameOps < MaxOpsPerFrame;
-                    if (!joins || buffered + opSize > buffer.Length)
+                    // The buffer always keeps room for the seal that ends each write.
+                    if (!joins || buffered + opSize + RecordFormat.SealSize > buffer.Length)
                     {
                         CloseFrame();
-                        if (buffered + RecordFormat.FrameHeaderSize + opSize > buffer.Length)
+                        if (buffered + RecordFormat.FrameHeaderSize + opSize + RecordFormat.SealSize > buffer.Length)
                         {
                             Flush();
-                            if (RecordFormat.FrameHeaderSize + opSize > buffer.Length)
+                            if (RecordFormat.FrameHeaderSize + opSize + RecordFormat.SealSize > buffer.Length)
                             {
                                 ArrayPool<byte>.Shared.Return(buffer);
-                                buffer = ArrayPool<byte>.Shared.Rent(RecordFormat.FrameHeaderSize + opSize);
+                                buffer = ArrayPool<byte>.Shared.Rent(RecordFormat.FrameHeaderSize + opSize + RecordFormat.SealSize);
                             }
                         }
 
@@ -186,9 +187,12 @@ internal sealed class LogStoreCompactor(LogStore store)
 
         void Flush()
         {
-            // Called only between frames, so every frame lands whole and offsets stay right.
+            // Called only between frames, so every frame lands whole and offsets stay right. Each write ends with a
+            // seal, like the store's own writes: should the hint be lost, a rescan tells damage from a torn write.
             if (buffered > 0)
             {
+                RecordFormat.WriteSeal(buffer.AsSpan(buffered), output.Length + buffered);
+                buffered += RecordFormat.SealSize;
                 output.File.Write(output.Length, buffer.AsSpan(0, buffered));
                 output.Length += buffered;
                 buffered = 0;

@@ -78,25 +78,44 @@ internal static class LogStoreRecovery
                     continue;
                 }
 
-                if (result.ValidLength < length)
+                if (result.ValidLength < length || !result.Sealed)
                 {
-                    file.Truncate(result.ValidLength);
-                    file.Sync();
-                    truncated += length - result.ValidLength;
+                    if (result.ValidLength < length)
+                    {
+                        file.Truncate(result.ValidLength);
+                        truncated += length - result.ValidLength;
+                    }
+
                     length = result.ValidLength;
+                    if (!result.Sealed)
+                    {
+                        // Seal the frames kept after the last seal (whole frames of a torn group commit, or a segment
+                        // written before seals existed): a bit flipped in them later reads as corruption, not a torn tail.
+                        var seal = new byte[RecordFormat.SealSize];
+                        RecordFormat.WriteSeal(seal, length);
+                        file.Write(length, seal);
+                        length += seal.Length;
+                    }
+
+                    file.Sync();
                 }
 
                 corruptRegions += result.CorruptRegions;
                 hasCorruption = result.CorruptRegions > 0;
                 entries = result.Entries;
                 scanned++;
-                try
+                // A damaged segment gets no hint: every open scans it again and reports the damage, rather than the
+                // next open trusting a hint that silently leaves the lost records out.
+                if (!hasCorruption)
                 {
-                    HintFile.Write(fs, directory, id, entries); // the segment never changes again
-                }
-                catch (IOException)
-                {
-                    // Scanned again next time.
+                    try
+                    {
+                        HintFile.Write(fs, directory, id, entries); // the segment never changes again
+                    }
+                    catch (IOException)
+                    {
+                        // Scanned again next time.
+                    }
                 }
             }
             else

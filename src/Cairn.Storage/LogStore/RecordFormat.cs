@@ -4,15 +4,19 @@ using Cairn.Core;
 namespace Cairn.Storage.LogStore;
 
 /// <summary>
-/// The byte layout of LogStore segments. A segment is a header followed by frames; a frame is one atomic write
-/// batch: a header, then its operations.
+/// The byte layout of LogStore segments. A segment is a header followed by frames and seals; a frame is one atomic
+/// write batch: a header, then its operations. A seal is written before every fsync of a segment, after the frames
+/// that fsync makes durable: bytes that fail to verify with a valid seal after them were written in full, so they are
+/// corruption, never a torn tail (ADR 0017).
 /// </summary>
 /// <remarks>
 /// <code>
 /// segment header  "CAIRNLOG" | u32 version | u32 segment id                                  (16 bytes)
 /// frame header    u8 0xCA | u32 payload length | u32 op count | u64 first seq | u32 crc32c(of the 17 bytes before)
 /// operation       u32 crc32c(of what follows) | u8 kind | u32 key length | u32 value length | key | value
+/// seal            u8 0xC5 | u64 its own offset in the segment | u32 crc32c(of the 9 bytes before)          (13 bytes)
 /// </code>
+/// Version 2 added seals; version 1 segments (no seals) are still read.
 /// All integers are little-endian. Operation <c>i</c> of a frame has sequence number <c>first seq + i</c>.
 /// A frame is valid only when its header checksum holds and every operation's checksum holds, so a torn batch is
 /// dropped whole. An operation's checksum covers its own bytes only, so a point read verifies just what it reads;
@@ -21,12 +25,15 @@ namespace Cairn.Storage.LogStore;
 internal static class RecordFormat
 {
     public const int SegmentHeaderSize = 16;
-    public const uint Version = 1;
+    public const uint Version = 2;
+    public const uint OldestReadableVersion = 1;
     public const byte FrameMagic = 0xCA;
     public const int FrameHeaderSize = 21;
     public const int OpHeaderSize = 13;
     public const byte KindPut = 1;
     public const byte KindDelete = 2;
+    public const byte SealMagic = 0xC5;
+    public const int SealSize = 13;
 
     private static ReadOnlySpan<byte> SegmentMagic => "CAIRNLOG"u8;
 
@@ -51,9 +58,9 @@ internal static class RecordFormat
         }
 
         var version = BinaryPrimitives.ReadUInt32LittleEndian(source[8..]);
-        if (version != Version)
+        if (version is < OldestReadableVersion or > Version)
         {
-            error = $"segment format version {version} is not supported (this build reads version {Version})";
+            error = $"segment format version {version} is not supported (this build reads versions {OldestReadableVersion} to {Version})";
             return false;
         }
 
@@ -61,6 +68,23 @@ internal static class RecordFormat
         error = null;
         return true;
     }
+
+    /// <summary>Writes a seal that sits at <paramref name="offset"/> in its segment.</summary>
+    public static void WriteSeal(Span<byte> destination, long offset)
+    {
+        destination[0] = SealMagic;
+        BinaryPrimitives.WriteInt64LittleEndian(destination[1..], offset);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[9..], Crc32C.Compute(destination[..9]));
+    }
+
+    /// <summary>
+    /// Whether a valid seal starts <paramref name="source"/>, which is at <paramref name="offset"/> in its segment. A
+    /// seal names its own offset, so bytes inside a value that happen to look like one do not pass where they lie.
+    /// </summary>
+    public static bool IsSeal(ReadOnlySpan<byte> source, long offset) =>
+        source.Length >= SealSize && source[0] == SealMagic
+        && BinaryPrimitives.ReadInt64LittleEndian(source[1..]) == offset
+        && BinaryPrimitives.ReadUInt32LittleEndian(source[9..]) == Crc32C.Compute(source[..9]);
 
     /// <summary>Encodes one operation, checksum included; <paramref name="value"/> is ignored for a delete.</summary>
     /// <returns>The bytes written.</returns>

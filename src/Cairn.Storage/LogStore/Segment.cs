@@ -24,7 +24,7 @@ internal sealed class Segment
 
     public IStorageFile File { get; }
 
-    /// <summary>Bytes written (header and frames). Changed only under the store's write lock.</summary>
+    /// <summary>Bytes written (header, frames and seals). Changed only under the store's write lock.</summary>
     public long Length { get; set; }
 
     /// <summary>

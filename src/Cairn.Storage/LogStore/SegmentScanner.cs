@@ -3,9 +3,10 @@ using Cairn.Storage.IO;
 namespace Cairn.Storage.LogStore;
 
 /// <summary>
-/// Reads a segment that has no usable hint file, verifying every frame. A bad frame followed by valid ones is
-/// corruption: it is reported and stepped over. A bad frame with nothing valid after it is a torn tail, left by a
-/// crash mid-write: the caller cuts it off.
+/// Reads a segment that has no usable hint file, verifying every frame. A bad frame followed by a valid frame or seal
+/// is corruption: it is reported and stepped over (a seal after it shows it was written in full, and perhaps synced
+/// and acknowledged). A bad frame with nothing valid after it is a torn tail, left by a crash mid-write: the caller
+/// cuts it off.
 /// </summary>
 internal static class SegmentScanner
 {
@@ -14,7 +15,8 @@ internal static class SegmentScanner
     /// <param name="ValidLength">Where the last valid frame ends; bytes past it are a torn tail.</param>
     /// <param name="CorruptRegions">Runs of bad bytes stepped over between valid frames.</param>
     /// <param name="HeaderError">Set when the segment header itself is unreadable.</param>
-    public sealed record Result(List<HintEntry> Entries, long ValidLength, int CorruptRegions, string? HeaderError);
+    /// <param name="Sealed">Whether a seal (or the header alone) ends the valid bytes: no frame there lacks a seal after it.</param>
+    public sealed record Result(List<HintEntry> Entries, long ValidLength, int CorruptRegions, string? HeaderError, bool Sealed = true);
 
     public static Result Scan(IStorageFile file, uint expectedId)
     {
@@ -36,6 +38,7 @@ internal static class SegmentScanner
         var position = RecordFormat.SegmentHeaderSize;
         var validEnd = position;
         var corruptRegions = 0;
+        var sealedEnd = position;
         while (position < span.Length)
         {
             if (TryReadFrame(span, position, entries, out var frameEnd))
@@ -45,8 +48,15 @@ internal static class SegmentScanner
                 continue;
             }
 
-            // Look for the next valid frame; if there is one, the bytes between are corruption, not a torn tail.
-            var next = FindNextFrame(span, position + 1);
+            if (RecordFormat.IsSeal(span[position..], position))
+            {
+                position += RecordFormat.SealSize;
+                validEnd = sealedEnd = position;
+                continue;
+            }
+
+            // Look for the next valid frame or seal; if there is one, the bytes between are corruption, not a torn tail.
+            var next = FindNextRecord(span, position + 1);
             if (next < 0)
             {
                 break;
@@ -56,7 +66,7 @@ internal static class SegmentScanner
             position = next;
         }
 
-        return new Result(entries, validEnd, corruptRegions, null);
+        return new Result(entries, validEnd, corruptRegions, null, sealedEnd == validEnd);
     }
 
     private static bool TryReadFrame(ReadOnlySpan<byte> data, int position, List<HintEntry>? into, out int frameEnd)
@@ -94,18 +104,18 @@ internal static class SegmentScanner
         return true;
     }
 
-    private static int FindNextFrame(ReadOnlySpan<byte> data, int from)
+    private static int FindNextRecord(ReadOnlySpan<byte> data, int from)
     {
-        for (var position = from; position + RecordFormat.FrameHeaderSize <= data.Length; position++)
+        for (var position = from; position + RecordFormat.SealSize <= data.Length; position++)
         {
-            var found = data[position..].IndexOf(RecordFormat.FrameMagic);
+            var found = data[position..].IndexOfAny(RecordFormat.FrameMagic, RecordFormat.SealMagic);
             if (found < 0)
             {
                 return -1;
             }
 
             position += found;
-            if (TryReadFrame(data, position, null, out _))
+            if (RecordFormat.IsSeal(data[position..], position) || TryReadFrame(data, position, null, out _))
             {
                 return position;
             }

@@ -106,6 +106,49 @@ public sealed class SharedRaftLogTests
     }
 
     [Fact]
+    public void A_flipped_bit_in_the_last_committed_round_is_refused_not_cut_as_a_torn_tail()
+    {
+        var fs = new FaultInjectingFileSystem(43);
+        var log = Open(fs);
+        var group = log.OpenGroup(1);
+        group.Append([E(1, 1), E(2, 1)]);
+        log.Commit();
+        group.Append([E(3, 1, "acknowledged")]);
+        group.SetHardState(new HardState(1, 1, 3));
+        log.Commit(); // durable: the host may now acknowledge entry 3 to its leader
+
+        fs.Crash(CrashMode.DropUnsynced); // the active segment has no hint: the next open scans it
+        fs.RestartAfter(log);
+        var segment = fs.AllFiles().Single(f => f.EndsWith(".log", StringComparison.Ordinal));
+        fs.FlipBit(segment, fs.LengthOf(segment) - 16); // in the last round's record, just before its seal
+
+        // Cutting the round would forget entry 3 and the commit of 3; the log refuses instead, on every open.
+        var error = Assert.Throws<CorruptionException>(() => Open(fs));
+        Assert.Contains("/raft", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a torn tail", error.Message, StringComparison.Ordinal);
+        Assert.Throws<CorruptionException>(() => Open(fs));
+    }
+
+    [Fact]
+    public void A_torn_uncommitted_round_is_cut_and_the_log_opens()
+    {
+        var fs = new FaultInjectingFileSystem(44);
+        var log = Open(fs);
+        var group = log.OpenGroup(1);
+        group.Append([E(1, 1), E(2, 1)]);
+        log.Commit();
+        group.Append([E(3, 1, new string('x', 3000))]);
+        fs.ScheduleCrash(1, CrashMode.TornTail); // the round's write happens, its fsync does not
+        Assert.Throws<IOException>(log.Commit);
+        fs.RestartAfter(log);
+
+        using var reopened = Open(fs);
+        var group1 = reopened.OpenGroup(1);
+        Assert.InRange(group1.LastIndex, 2UL, 3UL);
+        Assert.Equal(1UL, group1.Term(2));
+    }
+
+    [Fact]
     public void A_log_that_may_lose_acknowledged_appends_is_refused()
     {
         var error = Assert.Throws<ArgumentException>(() => SharedRaftLog.Open("/nowhere", new LogStoreOptions { Sync = SyncPolicy.Periodic }));

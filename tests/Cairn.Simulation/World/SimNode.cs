@@ -209,13 +209,11 @@ public sealed class SimNode
         DiskFaulted = true;
     }
 
-    /// <summary>Flips a bit at rest in a file the log will have to read (an older segment or the hard state).</summary>
+    /// <summary>Flips a bit at rest in a file the log will have to read (a segment, the hard state, the snapshot record).</summary>
     internal bool FlipBit(Random random)
     {
         var files = Disk.AllFiles().Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal) && !f.EndsWith("LOCK", StringComparison.Ordinal)).ToList();
         var segments = files.Where(f => f.EndsWith(".rlog", StringComparison.Ordinal)).ToList();
-
-        // Not the last segment: a flipped bit in the last frame of the log reads as a torn tail, see the README.
         var spared = _world.Options.BitFlipsInLastSegment ? 0 : 1;
         var candidates = files.Where(f => !f.EndsWith(".rlog", StringComparison.Ordinal)).Concat(segments.Take(Math.Max(0, segments.Count - spared)))
             .Where(f => Disk.LengthOf(f) > 0)
@@ -232,6 +230,21 @@ public sealed class SimNode
         BitFlipped = true;
         _world.Trace.Record(_world.Now, "bit-flip", Id, 0, (ulong)offset, $"{path} @{offset}");
         return true;
+    }
+
+    /// <summary>
+    /// Flips a bit at rest in the data of the last entry of the last log segment: the newest synced entry, which the
+    /// node may already have acknowledged. Only the 16-byte seal that ends every append lies after it.
+    /// </summary>
+    internal void FlipBitInLastEntry()
+    {
+        const int sealSize = 16;
+        var segment = Disk.AllFiles().Where(f => f.EndsWith(".rlog", StringComparison.Ordinal) && Disk.LengthOf(f) > sealSize).Order(StringComparer.Ordinal).Last();
+        var offset = Disk.LengthOf(segment) - sealSize - 1;
+        Disk.FlipBit(segment, offset);
+        DiskFaulted = true;
+        BitFlipped = true;
+        _world.Trace.Record(_world.Now, "bit-flip", Id, 0, (ulong)offset, $"{segment} @{offset}");
     }
 
     /// <summary>Runs <paramref name="action"/> against the running node, then its host loop; a disk failure stops the process.</summary>

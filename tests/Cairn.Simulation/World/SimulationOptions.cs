@@ -85,10 +85,11 @@ public sealed record SimulationOptions
     public bool BitFlips { get; init; }
 
     /// <summary>
-    /// Whether a bit flip may also land in the last segment (whose damaged last frame reads as a torn tail and is
-    /// cut off on open). Off by default: see "Known limits" in the README.
+    /// Whether a bit flip may also land in the last segment, whose newest entries a node may have just acknowledged.
+    /// On by default: the log's seals tell a flip there from a torn tail (ADR 0017), so the node refuses to open
+    /// rather than forget an acknowledged entry.
     /// </summary>
-    public bool BitFlipsInLastSegment { get; init; }
+    public bool BitFlipsInLastSegment { get; init; } = true;
 
     /// <summary>
     /// Whether the nemesis also changes the cluster under the load: snapshots (and log compaction) on random nodes,
