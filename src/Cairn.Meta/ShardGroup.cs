@@ -22,4 +22,17 @@ public sealed record ShardGroup(
 
     /// <summary>Voters and learners together.</summary>
     public int ReplicaCount => Voters.Length + Learners.Length;
+
+    /// <summary>Equal when every field is, comparing the replica lists element by element.</summary>
+    public bool Equals(ShardGroup? other) =>
+        other is not null
+        && Id == other.Id
+        && Voters.SequenceEqual(other.Voters)
+        && Learners.SequenceEqual(other.Learners)
+        && LeaderHint == other.LeaderHint
+        && LeaderTerm == other.LeaderTerm
+        && ConfVersion == other.ConfVersion;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Id, Voters.Length, Learners.Length, LeaderHint, LeaderTerm, ConfVersion);
 }
