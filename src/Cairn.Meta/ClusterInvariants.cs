@@ -167,10 +167,11 @@ public static class ClusterInvariants
             return;
         }
 
+        var known = new HashSet<ulong>(state.Groups.Keys) { 0 };
         for (var slot = 0; slot < HashSlot.Count; slot++)
         {
             var owner = owners[slot];
-            if (owner != 0 && !state.Groups.ContainsKey(owner))
+            if (!known.Contains(owner))
             {
                 violations.Add($"slot {slot} is owned by unknown group {owner}");
             }

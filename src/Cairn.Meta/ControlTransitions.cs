@@ -461,11 +461,14 @@ internal static class ControlTransitions
         }
 
         var owner = state.OwnerOf(slot);
+        if (owner == 0)
+        {
+            return Refuse(state, MetaStatus.Conflict, $"Slot {slot} has no owner; assign it instead.", slot);
+        }
+
         if (owner != command.SourceGroup)
         {
-            return owner == 0
-                ? Refuse(state, MetaStatus.Conflict, $"Slot {slot} has no owner; assign it instead.", slot)
-                : Refuse(state, MetaStatus.Conflict, $"Slot {slot} is owned by group {owner}, not {command.SourceGroup}.", slot);
+            return Refuse(state, MetaStatus.Conflict, $"Slot {slot} is owned by group {owner}, not {command.SourceGroup}.", slot);
         }
 
         if (command.ExpectedSlotEpoch != state.SlotEpoch(slot))

@@ -137,4 +137,14 @@ public class MigrationTests
         Assert.Equal([1UL, 1UL, 1UL, 2UL], seen.Select(s => s.Owner));
         Assert.Equal([1UL, 2UL, 3UL, 4UL], seen.Select(s => s.Epoch));
     }
+
+    [Fact]
+    public void An_unowned_slot_cannot_migrate_even_from_group_0()
+    {
+        var fresh = new ControlHarness();
+        fresh.Ok(MetaCommands.Bootstrap("c", [ControlHarness.NodeSpec(1)], []));
+        fresh.Ok(MetaCommands.CreateGroup(MetaCommands.Group(2, 1)));
+
+        fresh.Refused(MetaCommands.BeginMigration(Slot, 0, 2, 0), MetaStatus.Conflict);
+    }
 }
