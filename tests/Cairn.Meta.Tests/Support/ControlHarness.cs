@@ -6,9 +6,9 @@ namespace Cairn.Meta.Tests.Support;
 /// <summary>A control state machine fed commands at consecutive log indexes, with invariants checked after each.</summary>
 internal sealed class ControlHarness
 {
-    public ControlHarness(ControlLimits? limits = null)
+    public ControlHarness(ControlLimits? limits = null, bool checkInvariants = true)
     {
-        Machine = new ControlStateMachine(limits, checkInvariants: true);
+        Machine = new ControlStateMachine(limits, checkInvariants);
     }
 
     public ControlStateMachine Machine { get; }
