@@ -66,6 +66,8 @@ public class RebalancerTests
         Assert.Empty(sim.State.GroupsOnNode(5));
         AssertHealthy(sim);
         AssertSpread(sim.ReplicasPerNode(), "replicas");
+        AssertSpread(sim.LeadersPerNode(), "leaders");
+        Assert.All(sim.State.Groups.Values, g => Assert.NotEqual(0UL, g.LeaderHint));
         sim.Harness.Ok(MetaCommands.RemoveNode(5));
     }
 
@@ -87,6 +89,7 @@ public class RebalancerTests
         Assert.Empty(sim.State.GroupsOnNode(2));
         Assert.All(sim.State.Groups.Values, g => Assert.Equal(3, g.Voters.Length));
         AssertSpread(sim.ReplicasPerNode(), "replicas");
+        AssertSpread(sim.LeadersPerNode(), "leaders");
     }
 
     [Fact]

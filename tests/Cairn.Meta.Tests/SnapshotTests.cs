@@ -123,6 +123,41 @@ public class SnapshotTests
         Assert.Contains("format version 2", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("owner", "unknown group 99")]
+    [InlineData("slot-epoch", "with the cluster at epoch")]
+    [InlineData("two-learners", "learners")]
+    [InlineData("no-voter", "no voter")]
+    [InlineData("migration-epoch", "migration is at epoch")]
+    [InlineData("migration-source", "migrates from group")]
+    [InlineData("removed-replica", "removed node")]
+    [InlineData("leader", "leader hint")]
+    [InlineData("unsorted", "canonical")]
+    [InlineData("node-state", "record is invalid")]
+    [InlineData("short-table", "not 16384")]
+    public void Each_broken_rule_in_a_well_framed_snapshot_is_named(string breakage, string expected)
+    {
+        var body = Protocol.ClusterSnapshot.Parser.ParseFrom(Busy().Snapshot().AsSpan(16..^4));
+        switch (breakage)
+        {
+            case "owner": body.SlotOwners[3] = 99; break;
+            case "slot-epoch": body.SlotEpochs[3] = body.Epoch + 1; break;
+            case "two-learners": body.Groups[1].Learners.Add(5); body.Groups[1].Learners.Add(6); break;
+            case "no-voter": body.Groups[2].Voters.Clear(); break;
+            case "migration-epoch": body.Migrations[0].Epoch = 1; break;
+            case "migration-source": body.Migrations[0].SourceGroup = 2; break;
+            case "removed-replica": body.Nodes[0].State = (uint)NodeState.Removed; break;
+            case "leader": body.Groups[0].LeaderHint = 5; break;
+            case "unsorted": (body.Nodes[0], body.Nodes[1]) = (body.Nodes[1], body.Nodes[0]); break;
+            case "node-state": body.Nodes[0].State = 9; break;
+            case "short-table": body.SlotEpochs.RemoveAt(0); break;
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => new ControlStateMachine().RestoreSnapshot(new MemoryStream(Frame(body))));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     private static byte[] Frame(Protocol.ClusterSnapshot body)
     {
         var payload = Google.Protobuf.MessageExtensions.ToByteArray(body);

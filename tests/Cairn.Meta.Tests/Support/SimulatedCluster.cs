@@ -97,6 +97,15 @@ internal sealed class SimulatedCluster
                     break;
             }
         }
+
+        // A group whose leader was removed elects another: its lowest live voter reports itself.
+        foreach (var group in State.Groups.Values.Where(g => g.LeaderHint == 0 || _dead.Contains(g.LeaderHint)))
+        {
+            if (group.Voters.FirstOrDefault(v => !_dead.Contains(v)) is var voter and not 0)
+            {
+                Harness.Ok(MetaCommands.SetLeaderHint(group.Id, voter, group.LeaderTerm + 1));
+            }
+        }
     }
 
     public Dictionary<ulong, int> ReplicasPerNode() =>
