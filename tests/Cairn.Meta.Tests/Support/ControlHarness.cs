@@ -19,12 +19,15 @@ internal sealed class ControlHarness
 
     public MetaReply Run(MetaCommand command)
     {
-        var bytes = Machine.Apply(++Index, command.ToByteArray());
+        var bytes = Machine.Apply(NextIndex(), command.ToByteArray());
         Assert.NotNull(bytes);
         return MetaReply.Parser.ParseFrom(bytes);
     }
 
-    public MetaReply RunRaw(byte[] command) => MetaReply.Parser.ParseFrom(Machine.Apply(++Index, command));
+    public MetaReply RunRaw(byte[] command) => MetaReply.Parser.ParseFrom(Machine.Apply(NextIndex(), command));
+
+    // After a restored snapshot the log goes on from the snapshot's index.
+    private ulong NextIndex() => Index = Math.Max(Index, State.Version) + 1;
 
     /// <summary>Runs <paramref name="command"/> and asserts it changed the state.</summary>
     public MetaReply Ok(MetaCommand command)
