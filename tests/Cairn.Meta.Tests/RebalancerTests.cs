@@ -120,6 +120,35 @@ public class RebalancerTests
     }
 
     [Fact]
+    public void A_new_replica_goes_to_an_unused_failure_domain_then_to_the_emptiest_node()
+    {
+        // Nodes 1..6 are in zones z1 z2 z3 z1 z2 z3; group 1 has voters in z1 and z2.
+        var h = new ControlHarness();
+        h.Ok(MetaCommands.Bootstrap("c", Enumerable.Range(1, 6).Select(i => ControlHarness.NodeSpec(i)), [MetaCommands.Group(1, 1, 2)]));
+        var loads = new Dictionary<ulong, NodeLoad> { [3] = new(100, 100_000), [6] = new(5, 10) };
+
+        var plan = Rebalancer.Plan(h.State, loads, nowMs: 1000, new RebalancerOptions { DownAfterMs = 10_000 });
+
+        var step = Assert.Single(plan);
+        Assert.Equal(PlannedStep.Replica(PlannedStepKind.AddLearner, 1, 6, step.Reason), step);
+    }
+
+    [Fact]
+    public void Nodes_not_heard_from_are_not_chosen_and_nothing_is_planned_before_bootstrap()
+    {
+        var h = new ControlHarness();
+        Assert.Empty(Rebalancer.Plan(h.State, new Dictionary<ulong, NodeLoad>(), 0));
+        h.Ok(MetaCommands.Bootstrap("c", Enumerable.Range(1, 4).Select(i => ControlHarness.NodeSpec(i)), [MetaCommands.Group(1, 1, 2)]));
+        h.Ok(MetaCommands.Heartbeat(1, 50_000));
+        h.Ok(MetaCommands.Heartbeat(2, 50_000));
+        h.Ok(MetaCommands.Heartbeat(4, 50_000));
+
+        var plan = Rebalancer.Plan(h.State, new Dictionary<ulong, NodeLoad>(), nowMs: 50_000, new RebalancerOptions { DownAfterMs = 10_000 });
+
+        Assert.Equal(4UL, Assert.Single(plan).NodeId);
+    }
+
+    [Fact]
     public void Plans_are_deterministic()
     {
         var a = new SimulatedCluster(nodes: 3, groups: 6);
