@@ -166,7 +166,7 @@ internal static class SnapshotCatchUp
     {
         public static Node Start(ulong id, string root, Dictionary<ulong, EndPoint> addresses, byte[] secret, ulong[] members)
         {
-            var options = new RpcOptions { NodeId = id.ToString(CultureInfo.InvariantCulture), ClusterSecret = secret, StreamWindowBytes = 8 << 20, StreamChunkBytes = 1 << 20 };
+            var options = new RpcOptions { NodeId = id.ToString(CultureInfo.InvariantCulture), ClusterSecret = secret };
             var log = SharedRaftLog.Open(Path.Combine(root, id.ToString(CultureInfo.InvariantCulture)));
             var transport = new RpcRaftTransport(id, addresses, options);
             var host = new RaftHost(new RaftHostOptions { NodeId = id, SnapshotEntries = 0, CatchUpEntries = 0, HibernateAfterTicks = 0 }, log, transport);
@@ -218,7 +218,7 @@ internal static class SnapshotCatchUp
             Bytes = 0;
             while (true)
             {
-                var blob = new byte[1024 * 1024];
+                var blob = GC.AllocateUninitializedArray<byte>(1024 * 1024);
                 var read = source.ReadAtLeast(blob, blob.Length, throwOnEndOfStream: false);
                 if (read == 0)
                 {
