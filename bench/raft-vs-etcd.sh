@@ -94,7 +94,7 @@ members=""
 for i in 1 2 3; do members+="$i=127.0.0.1:$((cbase + i)),"; done
 members="${members%,}"
 for i in 1 2 3; do
-    dotnet "$cairn_dll" raft-node --id "$i" --peers "$members" --data-dir "$work/cairn-$i" >"$work/cairn-$i.log" 2>&1 &
+    dotnet "$cairn_dll" raft-node --id "$i" --peers "$members" --data-dir "$work/cairn-$i" ${CAIRN_RAFT_NODE_ARGS:-} >"$work/cairn-$i.log" 2>&1 &
     pids+=($!)
 done
 for i in 1 2 3; do

@@ -212,6 +212,12 @@ internal static class SnapshotCatchUp
             }
         }
 
+        public Action<Stream> CaptureSnapshot()
+        {
+            var blobs = _blobs.ToList(); // the arrays never change once applied
+            return destination => blobs.ForEach(blob => destination.Write(blob));
+        }
+
         public void RestoreSnapshot(Stream source)
         {
             _blobs.Clear();

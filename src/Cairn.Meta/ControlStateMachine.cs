@@ -83,6 +83,13 @@ public sealed class ControlStateMachine : IGroupStateMachine
         ControlSnapshot.Write(State, destination);
     }
 
+    /// <summary>Captures the current state for writing on another thread: the state is immutable, so this costs nothing.</summary>
+    public Action<Stream> CaptureSnapshot()
+    {
+        var state = State;
+        return destination => ControlSnapshot.Write(state, destination);
+    }
+
     /// <summary>
     /// Replaces the state with the one <see cref="WriteSnapshot"/> wrote to <paramref name="source"/>. Throws
     /// <see cref="InvalidDataException"/> and keeps the current state when the snapshot is truncated, corrupt, of

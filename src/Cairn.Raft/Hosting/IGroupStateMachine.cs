@@ -16,6 +16,19 @@ public interface IGroupStateMachine
     void WriteSnapshot(Stream destination);
 
     /// <summary>
+    /// Captures the state as of the last command applied, on the host's loop thread, and returns what writes it: the
+    /// host calls that on another thread, while it applies further commands, so it must not read the live state. The
+    /// default serializes the whole state into memory now; a state machine with a cheap point-in-time view (an
+    /// immutable state, a storage snapshot) should override it and write from that view instead.
+    /// </summary>
+    Action<Stream> CaptureSnapshot()
+    {
+        var captured = new MemoryStream();
+        WriteSnapshot(captured);
+        return destination => destination.Write(captured.GetBuffer().AsSpan(0, (int)captured.Length));
+    }
+
+    /// <summary>
     /// Replaces the whole state with what <see cref="WriteSnapshot"/> wrote to <paramref name="source"/> (on any
     /// replica). The bytes were verified against their checksum before this is called.
     /// </summary>

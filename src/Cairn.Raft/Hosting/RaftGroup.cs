@@ -100,31 +100,42 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
         }
     }
 
-    /// <summary>Writes a snapshot of the state machine, unless one is arriving; returns whether it wrote it.</summary>
-    public bool TryWriteSnapshot(SnapshotMetadata snapshot)
+    /// <summary>The snapshot being written in the background, or null.</summary>
+    public Task? SnapshotWrite { get; set; }
+
+    /// <summary>Callers of <see cref="RaftHost.SnapshotAsync"/> waiting for <see cref="SnapshotWrite"/> to be recorded.</summary>
+    public List<TaskCompletionSource<SnapshotMetadata>> SnapshotWaiters { get; } = [];
+
+    /// <summary>
+    /// Writes a captured snapshot on the thread pool, unless one is arriving from a leader; null when it is. The store
+    /// stays claimed until the write ends, so no leader's snapshot is received meanwhile.
+    /// </summary>
+    public Task? WriteSnapshotInBackground(SnapshotMetadata snapshot, Action<Stream> capture)
     {
         lock (_snapshotLock)
         {
-            if (_receiving)
+            if (_receiving || _writing)
             {
-                return false;
+                return null;
             }
 
             _writing = true;
         }
 
-        try
+        return Task.Run(() =>
         {
-            snapshots.Write(snapshot, Machine.WriteSnapshot);
-            return true;
-        }
-        finally
-        {
-            lock (_snapshotLock)
+            try
             {
-                _writing = false;
+                snapshots.Write(snapshot, capture);
             }
-        }
+            finally
+            {
+                lock (_snapshotLock)
+                {
+                    _writing = false;
+                }
+            }
+        });
     }
 
     /// <summary>Claims the store for a snapshot arriving from a leader; false while another arrives or one is written.</summary>
@@ -238,5 +249,7 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
         Reads.Clear();
         ConfirmedReads.ForEach(read => read.Done.TrySetException(reason));
         ConfirmedReads.Clear();
+        SnapshotWaiters.ForEach(waiter => waiter.TrySetException(reason));
+        SnapshotWaiters.Clear();
     }
 }

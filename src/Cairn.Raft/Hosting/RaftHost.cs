@@ -283,6 +283,17 @@ public sealed class RaftHost : IDisposable
             _thread.Join();
         }
 
+        // A snapshot still being written finishes first: its files belong to the directory a restart reopens.
+        var writes = _groups.Values.Select(g => g.SnapshotWrite).OfType<Task>().ToArray();
+        try
+        {
+            Task.WaitAll(writes);
+        }
+        catch (AggregateException)
+        {
+            // A failed write left no record in the log; reopening cleans up its temporary file.
+        }
+
         lock (_inputLock)
         {
             foreach (var input in _inputs)
@@ -489,16 +500,12 @@ public sealed class RaftHost : IDisposable
                     }
                     else
                     {
-                        try
-                        {
-                            take.Done.TrySetResult(TakeSnapshot(snapshotting) ?? throw new InvalidOperationException($"Group {take.GroupId} is receiving a snapshot; try again."));
-                        }
-                        catch (InvalidOperationException e)
-                        {
-                            take.Done.TrySetException(e);
-                        }
+                        StartSnapshot(snapshotting, take.Done);
                     }
 
+                    break;
+                case Input.SnapshotWritten written:
+                    FinishSnapshot(_groups[written.GroupId], written);
                     break;
                 case Input.Status status:
                     if (_groups.TryGetValue(status.GroupId, out var asked))
@@ -576,34 +583,93 @@ public sealed class RaftHost : IDisposable
     }
 
     /// <summary>
-    /// Writes a snapshot of the group's state machine at its applied index, records it in the log with a commit of
-    /// its own (so the log never names a snapshot file that is not there, nor loses the one it names), then compacts
-    /// the log behind it, keeping <see cref="RaftHostOptions.CatchUpEntries"/> for followers slightly behind, and
-    /// deletes older snapshot files. Null while a snapshot for the group is arriving (their files could collide).
+    /// Starts a snapshot of the group's state machine at its applied index: the state is captured here, on the loop
+    /// (<see cref="IGroupStateMachine.CaptureSnapshot"/>), and written and fsynced on the thread pool, so the host's
+    /// other groups do not wait for the disk. <see cref="FinishSnapshot"/> records it once written. One at a time per
+    /// group, and not while a leader's snapshot for the group is arriving (their files could collide).
     /// </summary>
-    private SnapshotMetadata? TakeSnapshot(RaftGroup group)
+    private void StartSnapshot(RaftGroup group, TaskCompletionSource<SnapshotMetadata>? done)
     {
         if (group.Applied == group.Log.Snapshot.Index)
         {
-            return group.Log.Snapshot.IsEmpty ? throw new InvalidOperationException($"Group {group.Id} has applied nothing to snapshot.") : group.Log.Snapshot;
+            if (group.Log.Snapshot.IsEmpty)
+            {
+                done?.TrySetException(new InvalidOperationException($"Group {group.Id} has applied nothing to snapshot."));
+            }
+            else
+            {
+                done?.TrySetResult(group.Log.Snapshot);
+            }
+
+            return;
+        }
+
+        if (group.SnapshotWrite is not null)
+        {
+            if (done is not null)
+            {
+                group.SnapshotWaiters.Add(done); // answered when the one being written is recorded
+            }
+
+            return;
         }
 
         var snapshot = group.Node.SnapshotMetadataAt(group.Applied);
-        if (!group.TryWriteSnapshot(snapshot))
+        var capture = group.Machine.CaptureSnapshot();
+        var write = group.WriteSnapshotInBackground(snapshot, capture);
+        if (write is null)
         {
-            return null;
+            done?.TrySetException(new InvalidOperationException($"Group {group.Id} is receiving a snapshot; try again."));
+            return;
         }
 
-        group.Log.CreateSnapshot(snapshot);
-        var keepFrom = snapshot.Index + 1 > (ulong)_options.CatchUpEntries ? snapshot.Index + 1 - (ulong)_options.CatchUpEntries : 0;
-        if (keepFrom > group.Log.FirstIndex)
+        if (done is not null)
         {
-            group.Log.CompactTo(keepFrom);
+            group.SnapshotWaiters.Add(done);
         }
 
-        _log.Commit();
-        group.DeleteSnapshotsOlderThan(snapshot);
-        return snapshot;
+        group.SnapshotWrite = write;
+        var groupId = group.Id;
+        _ = write.ContinueWith(
+            finished => Enqueue(new Input.SnapshotWritten(groupId, snapshot, finished.Exception?.InnerException), null, essential: true),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// A snapshot's file is written: records it in the log with a commit of its own (so the log never names a file
+    /// that is not there, nor loses the one it names), compacts the log behind it keeping
+    /// <see cref="RaftHostOptions.CatchUpEntries"/> for followers slightly behind, and deletes older snapshot files.
+    /// A snapshot that a leader's, installed meanwhile, has overtaken is dropped.
+    /// </summary>
+    private void FinishSnapshot(RaftGroup group, Input.SnapshotWritten written)
+    {
+        group.SnapshotWrite = null;
+        var waiters = group.SnapshotWaiters.ToList();
+        group.SnapshotWaiters.Clear();
+        var snapshot = written.Snapshot;
+        if (written.Error is not null)
+        {
+            // The log is untouched, so nothing is lost: the next snapshot tries again.
+            waiters.ForEach(w => w.TrySetException(new IOException($"Group {group.Id}: writing snapshot {snapshot.Index} failed: {written.Error.Message}", written.Error)));
+            return;
+        }
+
+        if (snapshot.Index > group.Log.Snapshot.Index && snapshot.Index >= group.Log.CompactedIndex)
+        {
+            group.Log.CreateSnapshot(snapshot);
+            var keepFrom = snapshot.Index + 1 > (ulong)_options.CatchUpEntries ? snapshot.Index + 1 - (ulong)_options.CatchUpEntries : 0;
+            if (keepFrom > group.Log.FirstIndex)
+            {
+                group.Log.CompactTo(keepFrom);
+            }
+
+            _log.Commit();
+        }
+
+        group.DeleteSnapshotsOlderThan(group.Log.Snapshot);
+        waiters.ForEach(w => w.TrySetResult(group.Log.Snapshot));
     }
 
     /// <summary>A round's proposals to one group go in as one batch: one append per follower instead of one each.</summary>
@@ -821,9 +887,9 @@ public sealed class RaftHost : IDisposable
                 group.FailReads(); // a read the core dropped with its leadership would otherwise wait forever
             }
 
-            if (_options.SnapshotEntries > 0 && group.Applied - group.Log.Snapshot.Index >= (ulong)_options.SnapshotEntries)
+            if (_options.SnapshotEntries > 0 && group.SnapshotWrite is null && group.Applied - group.Log.Snapshot.Index >= (ulong)_options.SnapshotEntries)
             {
-                TakeSnapshot(group);
+                StartSnapshot(group, done: null);
             }
         }
     }
@@ -874,6 +940,8 @@ public sealed class RaftHost : IDisposable
         {
             public override void Fail(Exception reason) => Done.TrySetException(reason);
         }
+
+        public sealed record SnapshotWritten(ulong GroupId, SnapshotMetadata Snapshot, Exception? Error) : Input;
 
         public sealed record TakeSnapshot(ulong GroupId, TaskCompletionSource<SnapshotMetadata> Done) : Input
         {
