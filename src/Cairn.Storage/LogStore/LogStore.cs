@@ -751,7 +751,6 @@ public sealed class LogStore : IKvEngine
         var active = _active ??= CreateSegment();
         var firstSeq = _lastSeq + 1;
         RecordFormat.WriteFrameHeader(frame, frame.Length - RecordFormat.FrameHeaderSize, opCount, firstSeq);
-        var offset = active.Length;
         if (deferred && record.Length <= _options.WriteBufferBytes)
         {
             if (_pendingLength + record.Length > _options.WriteBufferBytes) // room for the seal the flush adds
@@ -759,6 +758,8 @@ public sealed class LogStore : IKvEngine
                 FlushPendingLocked();
             }
 
+            // Only now: a flush ends with a seal, which moves the end of the segment.
+            var offset = active.Length;
             _pending ??= new byte[_options.WriteBufferBytes];
             frame.CopyTo(_pending.AsSpan(_pendingLength));
             _pendingLength += frame.Length;
@@ -768,10 +769,11 @@ public sealed class LogStore : IKvEngine
         }
 
         FlushPendingLocked();
+        var at = active.Length; // after the flush's seal
         try
         {
-            RecordFormat.WriteSeal(record[frame.Length..], offset + frame.Length);
-            active.File.Write(offset, record);
+            RecordFormat.WriteSeal(record[frame.Length..], at + frame.Length);
+            active.File.Write(at, record);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -779,7 +781,7 @@ public sealed class LogStore : IKvEngine
             // fails, stop taking writes: the file's state is unknown.
             try
             {
-                active.File.Truncate(offset);
+                active.File.Truncate(at);
             }
             catch (IOException truncateError)
             {
@@ -789,11 +791,11 @@ public sealed class LogStore : IKvEngine
             throw new IOException($"Write to {active.File.Path} failed: {e.Message}", e);
         }
 
-        active.Length = offset + record.Length;
+        active.Length = at + record.Length;
         active.FlushedLength = active.Length;
         _lastSeq = firstSeq + (ulong)opCount - 1;
         _writtenSeq = _lastSeq;
-        return (active, offset, firstSeq);
+        return (active, at, firstSeq);
     }
 
     /// <summary>

@@ -43,6 +43,53 @@ public sealed class LogStoreWriteBufferTests
     }
 
     [Fact]
+    public void Every_record_reads_back_where_the_index_says_after_flushes_that_end_with_a_seal()
+    {
+        // Regression: a flush of a full buffer ends with a seal, which moves the end of the segment; a frame placed
+        // after that flush was indexed at the old end, 13 bytes early, and read back as corrupt.
+        var fs = new FaultInjectingFileSystem(33);
+        var options = Options(fs) with { WriteBufferBytes = 4096 };
+        var expected = new Dictionary<string, byte[]>();
+        using (var store = Cairn.Storage.LogStore.LogStore.Open("/s", options))
+        {
+            var random = new Random(7);
+            for (var i = 0; i < 400; i++)
+            {
+                var key = $"/k{i:D3}";
+                var value = new byte[random.Next(1, 1500)];
+                random.NextBytes(value);
+                expected[key] = value;
+                if (i % 7 == 0)
+                {
+                    store.Put(B(key), value); // a direct write flushes the buffer first
+                }
+                else
+                {
+                    store.PutDeferred(B(key), value);
+                }
+
+                if (i % 5 == 0)
+                {
+                    var check = $"/k{random.Next(i + 1):D3}";
+                    Assert.Equal(expected[check], store.Get(B(check)));
+                }
+            }
+
+            foreach (var (key, value) in expected)
+            {
+                Assert.Equal(value, store.Get(B(key)));
+            }
+        }
+
+        fs.Restart();
+        using var reopened = Cairn.Storage.LogStore.LogStore.Open("/s", options);
+        foreach (var (key, value) in expected)
+        {
+            Assert.Equal(value, reopened.Get(B(key)));
+        }
+    }
+
+    [Fact]
     public void A_full_buffer_is_written_out_and_a_frame_bigger_than_the_buffer_goes_straight_to_the_file()
     {
         var fs = new FaultInjectingFileSystem(32);
