@@ -25,13 +25,17 @@ public sealed class RpcOptions
     public int MaxPayloadBytes { get; init; } = 64 << 20;
 
     /// <summary>
-    /// The most stream bytes a receiver holds unread per stream (default 1 MiB): the sender may have at most this many
+    /// The most stream bytes a receiver holds unread per stream (default 4 MiB): the sender may have at most this many
     /// bytes sent and not yet consumed, so a fast sender cannot exhaust a slow receiver's memory.
     /// </summary>
-    public int StreamWindowBytes { get; init; } = 1 << 20;
+    public int StreamWindowBytes { get; init; } = 4 << 20;
 
-    /// <summary>The largest chunk a stream sends in one frame (default 256 KiB); longer writes are split.</summary>
-    public int StreamChunkBytes { get; init; } = 256 << 10;
+    /// <summary>
+    /// The largest chunk a stream sends in one frame (default 64 KiB); longer writes are split. Kept under the .NET
+    /// large-object threshold (85,000 bytes), since each chunk is an array on both sides: larger ones made every
+    /// chunk a large-object allocation and a snapshot stream a steady source of full collections.
+    /// </summary>
+    public int StreamChunkBytes { get; init; } = 64 << 10;
 
     /// <summary>The most frames waiting to be written to one connection (default 10,000); more fail with <see cref="RpcStatus.ResourceExhausted"/>.</summary>
     public int SendQueueLimit { get; init; } = 10_000;

@@ -13,7 +13,7 @@ public interface IRaftTransport
     /// <summary>
     /// Streams a snapshot to node <paramref name="to"/> in the background: <paramref name="message"/> (a
     /// <see cref="MessageType.Snapshot"/> naming it) with the snapshot file's bytes from <paramref name="data"/> beside
-    /// it, for the receiving host's <see cref="RaftHost.ReceiveSnapshotAsync"/>. Calls <paramref name="completed"/> once,
+    /// it, for the receiving host's <see cref="RaftHost.ReceiveSnapshotAsync(GroupMessage, Stream, CancellationToken)"/>. Calls <paramref name="completed"/> once,
     /// from any thread: true when the receiver stored and verified the bytes, false when the transfer failed. Owns and
     /// disposes <paramref name="data"/>. Must not block the caller.
     /// </summary>

@@ -18,7 +18,7 @@ namespace Cairn.Raft.Hosting;
 /// the loop thread, so a snapshot's cost is paid by every group of the host while it is written) into its own
 /// <see cref="SnapshotStore"/>, and compacts its log behind it. A follower too far behind gets the snapshot file
 /// streamed by <see cref="IRaftTransport.SendSnapshot"/>; its host stores and verifies it
-/// (<see cref="ReceiveSnapshotAsync"/>) before the message reaches its core, so an installed snapshot is always on
+/// (<see cref="ReceiveSnapshotAsync(GroupMessage, Stream, CancellationToken)"/>) before the message reaches its core, so an installed snapshot is always on
 /// disk. On restart a group restores its state machine from the snapshot its log is based on, then replays the log.
 /// </remarks>
 public sealed class RaftHost : IDisposable
@@ -203,9 +203,19 @@ public sealed class RaftHost : IDisposable
     /// <exception cref="InvalidOperationException">Another snapshot for the group is arriving.</exception>
     /// <exception cref="Cairn.Core.LimitExceededException">The snapshot is larger than <see cref="RaftHostOptions.MaxSnapshotBytes"/>.</exception>
     /// <exception cref="Cairn.Storage.CorruptionException">The bytes do not verify; nothing is kept.</exception>
-    public async Task ReceiveSnapshotAsync(GroupMessage message, Stream data, CancellationToken cancellationToken = default)
+    public Task ReceiveSnapshotAsync(GroupMessage message, Stream data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
+        return ReceiveSnapshotAsync(message, ReadChunksAsync(data, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="ReceiveSnapshotAsync(GroupMessage, Stream, CancellationToken)"/> for bytes that arrive as chunks
+    /// (an RPC stream's frames), each written to the file as it is, without another copy.
+    /// </summary>
+    public async Task ReceiveSnapshotAsync(GroupMessage message, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
         if (message.Message.Type != MessageType.Snapshot || message.Message.Snapshot is not { IsEmpty: false } snapshot || message.Message.To != NodeId)
         {
             throw new ArgumentException($"Node {NodeId} expected a snapshot message for itself, got {message.Message.Type} to {message.Message.To}.", nameof(message));
@@ -221,23 +231,15 @@ public sealed class RaftHost : IDisposable
             throw new InvalidOperationException($"Node {NodeId} is already receiving a snapshot for group {message.GroupId}.");
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
         try
         {
             using (var receiver = group.BeginReceive(snapshot))
             {
-                while (true)
+                await foreach (var chunk in chunks.WithCancellation(cancellationToken))
                 {
-                    var read = await data.ReadAsync(buffer, cancellationToken);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
                     Cairn.Core.LimitExceededException.ThrowIfAbove(
-                        $"Snapshot {snapshot.Index}/{snapshot.Term} of group {message.GroupId} (RaftHostOptions.MaxSnapshotBytes)", receiver.Received + read, _options.MaxSnapshotBytes);
-
-                    receiver.WriteChunk(receiver.Received, buffer.AsSpan(0, read));
+                        $"Snapshot {snapshot.Index}/{snapshot.Term} of group {message.GroupId} (RaftHostOptions.MaxSnapshotBytes)", receiver.Received + chunk.Length, _options.MaxSnapshotBytes);
+                    receiver.WriteChunk(receiver.Received, chunk.Span);
                 }
 
                 group.CompleteReceive(receiver);
@@ -247,8 +249,23 @@ public sealed class RaftHost : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             group.EndReceive();
+        }
+    }
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(Stream data, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            while (await data.ReadAsync(buffer, cancellationToken) is var read and > 0)
+            {
+                yield return buffer.AsMemory(0, read); // written before the next read reuses the buffer
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -157,8 +157,7 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
 
             try
             {
-                await using var data = stream.AsStream();
-                await host.ReceiveSnapshotAsync(messages[0], data, cancellationToken);
+                await host.ReceiveSnapshotAsync(messages[0], stream.ReadChunksAsync(cancellationToken), cancellationToken);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or Cairn.Storage.CorruptionException or IOException)
             {
