@@ -34,7 +34,7 @@ internal static class IdleGroups
 
         var root = Path.Combine(Path.GetTempPath(), "cairn-idle-" + Guid.NewGuid().ToString("N"));
         var secret = Encoding.UTF8.GetBytes("idle-groups-bench-secret");
-        var ports = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
+        var ports = Enumerable.Range(0, 3).Select(_ => LoopbackPorts.Free()).ToArray();
         var addresses = Enumerable.Range(1, 3).ToDictionary(i => (ulong)i, i => (EndPoint)new IPEndPoint(IPAddress.Loopback, ports[i - 1]));
         var members = addresses.Keys.ToArray();
         var hosts = new List<(RaftHost Host, SharedRaftLog Log, RpcRaftTransport Transport, RpcServer Server)>();
@@ -120,15 +120,6 @@ internal static class IdleGroups
             {
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private sealed class NullMachine : IGroupStateMachine

@@ -36,7 +36,7 @@ internal static class SnapshotCatchUp
 
         var root = Path.Combine(parent, "cairn-catchup-" + Guid.NewGuid().ToString("N"));
         var secret = Encoding.UTF8.GetBytes("snapshot-catchup-bench-secret");
-        var addresses = Enumerable.Range(1, 3).ToDictionary(i => (ulong)i, i => (EndPoint)new IPEndPoint(IPAddress.Loopback, FreePort()));
+        var addresses = Enumerable.Range(1, 3).ToDictionary(i => (ulong)i, i => (EndPoint)new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Free()));
         ulong[] members = [1, 2, 3];
         var nodes = new Dictionary<ulong, Node>();
         try
@@ -151,15 +151,6 @@ internal static class SnapshotCatchUp
 
         await Task.WhenAll(inFlight);
         return leader;
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private sealed record Node(RaftHost Host, SharedRaftLog Log, RpcRaftTransport Transport, RpcServer Server, BlobMachine Machine) : IAsyncDisposable
