@@ -170,4 +170,43 @@ public class RaftHostSnapshotTests
         await Assert.ThrowsAsync<ArgumentException>(() => host.ReceiveSnapshotAsync(message with { GroupId = 99 }, new MemoryStream()));
         await Assert.ThrowsAsync<ArgumentException>(() => host.ReceiveSnapshotAsync(message with { Message = new Message { Type = MessageType.Heartbeat, To = 2 } }, new MemoryStream()));
     }
+
+    [Fact]
+    public async Task A_snapshot_over_the_size_limit_is_refused_with_the_limit_named()
+    {
+        using var cluster = new HostCluster(3, [Group], hibernateAfterTicks: 0, options => options with { SnapshotEntries = 0, MaxSnapshotBytes = 1000 });
+        await cluster.Set(Group, "k", "v");
+        var message = new GroupMessage(Group, new Message
+        {
+            Type = MessageType.Snapshot,
+            From = 1,
+            To = 2,
+            Term = 1,
+            Snapshot = new SnapshotMetadata(1000, 1, new ConfState([1UL, 2UL, 3UL])),
+        });
+        using var big = new MemoryStream(new byte[5000]);
+        var refused = await Assert.ThrowsAsync<Cairn.Core.LimitExceededException>(() => cluster.Hosts[2].ReceiveSnapshotAsync(message, big));
+        Assert.Contains("MaxSnapshotBytes", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("v", cluster.Machines[(2, Group)].Read("k"));
+
+        // The group can receive again afterwards: the refused transfer released it.
+        using var garbage = new MemoryStream(new byte[10]);
+        await Assert.ThrowsAnyAsync<Exception>(() => cluster.Hosts[2].ReceiveSnapshotAsync(message, garbage));
+    }
+
+    [Fact]
+    public async Task Snapshots_asked_for_together_all_complete_with_the_recorded_snapshot()
+    {
+        using var cluster = Cluster(3, snapshotEntries: 0);
+        for (var i = 0; i < 20; i++)
+        {
+            await cluster.Set(Group, $"k{i}", $"v{i}");
+        }
+
+        var leader = await cluster.LeaderOf(Group);
+        var taken = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => cluster.Hosts[leader].SnapshotAsync(Group)));
+        var status = await cluster.Hosts[leader].StatusAsync(Group);
+        Assert.All(taken, snapshot => Assert.True(snapshot.Index <= status.Snapshot!.Index && snapshot.Index > 0));
+        Assert.Equal(status.Snapshot, taken[^1]);
+    }
 }
