@@ -21,7 +21,12 @@ namespace Cairn.Rpc;
 /// </remarks>
 public sealed class RpcMesh : IAsyncDisposable
 {
-    private readonly Dictionary<string, MeshMember> _members = new(StringComparer.Ordinal);
+    // Copy-on-write: readers (the server's accept path, senders) take the current dictionary without a lock, and
+    // AddMember publishes a new one.
+    private volatile Dictionary<string, MeshMember> _members = new(StringComparer.Ordinal);
+    private readonly Lock _changing = new();
+    private readonly RpcServer _server;
+    private readonly Random? _jitter;
     private readonly ILogger _logger;
     private readonly string _self;
     private int _started;
@@ -37,6 +42,8 @@ public sealed class RpcMesh : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(members);
         _logger = logger ?? server.Logger;
         _self = server.Options.NodeId;
+        _server = server;
+        _jitter = jitter;
         // Members in a fixed order, so a seeded jitter hands out the same generators every run.
         foreach (var (id, address) in members.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
@@ -46,9 +53,7 @@ public sealed class RpcMesh : IAsyncDisposable
                 continue;
             }
 
-            _members[id] = Dials(id)
-                ? new DialedMember(id, address, server.Options, server.Router, _logger, jitter is null ? Random.Shared : new Random(jitter.Next()))
-                : new AcceptedMember(id, server.Options, server);
+            _members[id] = CreateMember(id, address);
         }
 
         server.Attach(this);
@@ -75,20 +80,63 @@ public sealed class RpcMesh : IAsyncDisposable
     /// <summary>Whether this node dials <paramref name="nodeId"/> (rather than waiting for it to dial).</summary>
     public bool Dials(string nodeId) => Dialer(_self, nodeId);
 
+    /// <summary>
+    /// Adds a member at run time (a node that joined the cluster): from now on the pair shares one connection like
+    /// the others, dialed by the rule of <see cref="Dialer"/>. Adding a member already present does nothing.
+    /// </summary>
+    /// <returns>Whether the member was new.</returns>
+    public bool AddMember(string nodeId, EndPoint address)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentNullException.ThrowIfNull(address);
+        if (nodeId == _self)
+        {
+            return false;
+        }
+
+        MeshMember member;
+        bool started;
+        lock (_changing)
+        {
+            if (_members.ContainsKey(nodeId))
+            {
+                return false;
+            }
+
+            member = CreateMember(nodeId, address);
+            _members = new Dictionary<string, MeshMember>(_members, StringComparer.Ordinal) { [nodeId] = member };
+            started = _started != 0; // under the lock: Start either saw this member or left it to us, never both
+        }
+
+        if (started)
+        {
+            member.Start();
+        }
+
+        return true;
+    }
+
     /// <summary>Starts dialing the members this node dials, and keeps those connections up until disposed.</summary>
     public void Start()
     {
-        if (Interlocked.Exchange(ref _started, 1) != 0)
+        Dictionary<string, MeshMember> members;
+        lock (_changing)
         {
-            throw new InvalidOperationException("the mesh is already started");
+            if (_started != 0)
+            {
+                throw new InvalidOperationException("the mesh is already started");
+            }
+
+            _started = 1;
+            members = _members;
         }
 
         RpcLog.MeshStarted(
             _logger,
             _self,
-            string.Join(", ", _members.Values.Where(m => m.Dials).Select(m => m.NodeId)),
-            string.Join(", ", _members.Values.Where(m => !m.Dials).Select(m => m.NodeId)));
-        foreach (var member in _members.Values)
+            string.Join(", ", members.Values.Where(m => m.Dials).Select(m => m.NodeId)),
+            string.Join(", ", members.Values.Where(m => !m.Dials).Select(m => m.NodeId)));
+        foreach (var member in members.Values)
         {
             member.Start();
         }
@@ -125,6 +173,10 @@ public sealed class RpcMesh : IAsyncDisposable
 
     /// <summary>Whether <paramref name="nodeId"/> is another member of this mesh.</summary>
     internal bool IsMember(string nodeId) => _members.ContainsKey(nodeId);
+
+    private MeshMember CreateMember(string id, EndPoint address) => Dials(id)
+        ? new DialedMember(id, address, _server.Options, _server.Router, _logger, _jitter is null ? Random.Shared : new Random(_jitter.Next()))
+        : new AcceptedMember(id, _server.Options, _server);
 
     private MeshMember Member(string nodeId)
     {

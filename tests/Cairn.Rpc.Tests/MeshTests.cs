@@ -35,6 +35,33 @@ public sealed class MeshTests
     }
 
     [Fact]
+    public async Task A_member_added_at_run_time_gets_one_connection_per_pair_and_talks_both_ways()
+    {
+        var address = IPAddress.Loopback;
+        var nodes = await MeshNode.StartAllAsync(address, "node-a", "node-c");
+        await using var a = nodes[0];
+        await using var c = nodes[1];
+        await WaitConnectedAsync(nodes);
+
+        // node-b joins later: it knows everyone, and the others learn of it. a dials b; b dials c.
+        await using var b = MeshNode.Listen("node-b", new IPEndPoint(address, 0));
+        b.Join(new Dictionary<string, EndPoint> { ["node-a"] = a.Server.LocalEndPoint!, ["node-c"] = c.Server.LocalEndPoint!, ["node-b"] = b.Server.LocalEndPoint! });
+        b.Mesh.Start();
+        Assert.True(a.Mesh.AddMember("node-b", b.Server.LocalEndPoint!));
+        Assert.True(c.Mesh.AddMember("node-b", b.Server.LocalEndPoint!));
+        Assert.False(c.Mesh.AddMember("node-b", b.Server.LocalEndPoint!)); // already a member
+        await WaitConnectedAsync([a, b, c]);
+
+        foreach (var (from, to) in new[] { (a, b), (b, a), (b, c), (c, b) })
+        {
+            Assert.Equal($"{to.Id} answering {from.Id}", await from.WhoAmIAsync(to.Id));
+        }
+
+        Assert.Equal(1, b.Server.ConnectionCount); // from a
+        Assert.Equal(2, c.Server.ConnectionCount); // from a and b
+    }
+
+    [Fact]
     public async Task Three_members_started_together_hold_exactly_one_connection_per_pair()
     {
         // Their own loopback address, so the kernel's socket table can be counted for this test alone.

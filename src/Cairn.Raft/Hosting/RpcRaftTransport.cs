@@ -96,6 +96,39 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     }
 
     /// <summary>
+    /// Adds a node that joined the cluster at run time, so this node's groups can reach it (before proposing it as a
+    /// learner of a group). Its pair shares one connection like the others. Adding a known node does nothing.
+    /// </summary>
+    public void AddPeer(ulong id, EndPoint address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (Name(id) == _options.NodeId)
+        {
+            return;
+        }
+
+        RpcMesh? mesh;
+        lock (_lock)
+        {
+            if (!_addresses.TryAdd(id, address))
+            {
+                return;
+            }
+
+            mesh = _mesh;
+        }
+
+        if (mesh is not null)
+        {
+            mesh.AddMember(Name(id), address);
+            lock (_lock)
+            {
+                _channels = new Dictionary<ulong, IRpcChannel>(_channels) { [id] = mesh.ChannelTo(Name(id)) };
+            }
+        }
+    }
+
+    /// <summary>
     /// Fault injection (multi-process tests): for <paramref name="duration"/>, closes the connections to
     /// <paramref name="peers"/> and drops every batch to or from them, as a network partition would.
     /// </summary>

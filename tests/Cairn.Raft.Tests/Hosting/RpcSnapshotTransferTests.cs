@@ -40,6 +40,55 @@ public sealed class RpcSnapshotTransferTests : IAsyncDisposable
         Assert.NotNull(status.Snapshot);
     }
 
+    [Fact]
+    public async Task A_node_added_at_run_time_is_reached_over_rpc_and_catches_up_as_a_learner()
+    {
+        Start(1);
+        Start(2);
+        Start(3);
+        for (var i = 0; i < 80; i++)
+        {
+            await Set($"k{i}", $"v{i}");
+        }
+
+        _addresses[4] = new IPEndPoint(IPAddress.Loopback, FreePort());
+        Start(4);
+        foreach (var id in new ulong[] { 1, 2, 3 })
+        {
+            _nodes[id].Transport.AddPeer(4, _addresses[4]);
+        }
+
+        var leader = await LeaderAsync();
+        await _nodes[leader].Host.ProposeConfChangeAsync(Group, new ConfChange(ConfChangeType.AddLearner, 4));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_nodes[4].Machine.Read("k79") != "v79")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node 4 did not catch up");
+            await Task.Delay(10);
+        }
+
+        Assert.True(_nodes[4].Machine.SnapshotsRestored >= 1, "node 4 caught up from a snapshot");
+        Assert.Contains(4UL, (await _nodes[leader].Host.StatusAsync(Group)).Membership!.Learners);
+    }
+
+    private async Task<ulong> LeaderAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var (id, node) in _nodes)
+            {
+                if ((await node.Host.StatusAsync(Group)).Role == RaftRole.Leader)
+                {
+                    return id;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "no leader");
+            await Task.Delay(10);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var (host, log, transport, server, _) in _nodes.Values)
@@ -57,13 +106,13 @@ public sealed class RpcSnapshotTransferTests : IAsyncDisposable
     {
         var options = new RpcOptions { NodeId = id.ToString(CultureInfo.InvariantCulture), ClusterSecret = Secret, StreamWindowBytes = 64 << 10, StreamChunkBytes = 16 << 10 };
         var log = SharedRaftLog.Open(Path.Combine(_root, id.ToString(CultureInfo.InvariantCulture)));
-        var transport = new RpcRaftTransport(id, _addresses, options);
+        var transport = new RpcRaftTransport(id, new Dictionary<ulong, EndPoint>(_addresses), options);
         var host = new RaftHost(
             new RaftHostOptions { NodeId = id, TickInterval = TimeSpan.FromMilliseconds(10), SnapshotEntries = 30, CatchUpEntries = 0, HibernateAfterTicks = 0, Seed = (int)id },
             log,
             transport);
         var machine = new RegisterMachine();
-        host.AddGroup(Group, [1, 2, 3], machine);
+        host.AddGroup(Group, [1, 2, 3], machine); // node 4, when started, joins without being one of them
         var router = new RpcRouter();
         transport.MapInbound(router, host);
         var server = new RpcServer(options, router);
