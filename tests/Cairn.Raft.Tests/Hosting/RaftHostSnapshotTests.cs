@@ -152,6 +152,7 @@ public class RaftHostSnapshotTests
     {
         using var cluster = Cluster(3);
         await cluster.Set(Group, "k", "v");
+        cluster.WaitApplied(Group, "k", "v"); // on every node, so node 2's value below is not a race
         var host = cluster.Hosts[2];
         var message = new GroupMessage(Group, new Message
         {
@@ -176,6 +177,7 @@ public class RaftHostSnapshotTests
     {
         using var cluster = new HostCluster(3, [Group], hibernateAfterTicks: 0, options => options with { SnapshotEntries = 0, MaxSnapshotBytes = 1000 });
         await cluster.Set(Group, "k", "v");
+        cluster.WaitApplied(Group, "k", "v");
         var message = new GroupMessage(Group, new Message
         {
             Type = MessageType.Snapshot,
