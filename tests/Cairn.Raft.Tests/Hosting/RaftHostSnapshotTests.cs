@@ -39,10 +39,7 @@ public class RaftHostSnapshotTests
     public async Task A_restarted_cluster_restores_each_state_machine_from_its_snapshot_and_replays_the_rest()
     {
         using var cluster = Cluster(3, snapshotEntries: 25, catchUpEntries: 5);
-        for (var i = 0; i < 60; i++)
-        {
-            await cluster.Set(Group, $"k{i}", $"v{i}");
-        }
+        await WriteKeys(cluster, 60);
 
         cluster.WaitApplied(Group, "k59", "v59");
         foreach (var node in cluster.Nodes)
@@ -70,10 +67,7 @@ public class RaftHostSnapshotTests
     public async Task A_snapshot_can_be_taken_on_demand_and_the_log_is_compacted_behind_it()
     {
         using var cluster = Cluster(3, snapshotEntries: 0);
-        for (var i = 0; i < 10; i++)
-        {
-            await cluster.Set(Group, $"k{i}", $"v{i}");
-        }
+        await WriteKeys(cluster, 10);
 
         var leader = await cluster.LeaderOf(Group);
         var snapshot = await cluster.Hosts[leader].SnapshotAsync(Group);
@@ -87,10 +81,7 @@ public class RaftHostSnapshotTests
     public async Task A_new_node_joins_as_a_learner_from_a_snapshot_is_promoted_and_an_old_voter_leaves()
     {
         using var cluster = Cluster(3);
-        for (var i = 0; i < 50; i++)
-        {
-            await cluster.Set(Group, $"k{i}", $"v{i}");
-        }
+        await WriteKeys(cluster, 50);
 
         var leader = await cluster.LeaderOf(Group);
         await cluster.Hosts[leader].ProposeConfChangeAsync(Group, new ConfChange(ConfChangeType.AddLearner, 4));
@@ -200,15 +191,21 @@ public class RaftHostSnapshotTests
     public async Task Snapshots_asked_for_together_all_complete_with_the_recorded_snapshot()
     {
         using var cluster = Cluster(3, snapshotEntries: 0);
-        for (var i = 0; i < 20; i++)
-        {
-            await cluster.Set(Group, $"k{i}", $"v{i}");
-        }
+        await WriteKeys(cluster, 20);
 
         var leader = await cluster.LeaderOf(Group);
         var taken = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => cluster.Hosts[leader].SnapshotAsync(Group)));
         var status = await cluster.Hosts[leader].StatusAsync(Group);
         Assert.All(taken, snapshot => Assert.True(snapshot.Index <= status.Snapshot!.Index && snapshot.Index > 0));
         Assert.Equal(status.Snapshot, taken[^1]);
+    }
+
+    /// <summary>Writes k0=v0 … k(count-1)=v(count-1) through the leader, one after another.</summary>
+    private static async Task WriteKeys(HostCluster cluster, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await cluster.Set(Group, $"k{i}", $"v{i}");
+        }
     }
 }
