@@ -1,0 +1,164 @@
+using System.Text;
+using Cairn.Kv.Keyspace;
+using Cairn.Kv.Replication;
+
+namespace Cairn.Kv.Tests.Replication;
+
+/// <summary>The cluster keyspace over real shard groups: three nodes, real RPC, real logs.</summary>
+public sealed class ReplicatedKvBackendTests
+{
+    private static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static async Task SetAsync(ShardCluster cluster, string key, string value)
+    {
+        var backend = cluster.LeaderFor(key).Backend;
+        var result = backend.Set(B(key), B(value), default, null);
+        Assert.True(result.Written);
+        await backend.WhenDoneAsync(result.Token, result.Token);
+    }
+
+    private static async Task<string?> GetAsync(ShardCluster cluster, string key)
+    {
+        var backend = cluster.LeaderFor(key).Backend;
+        var buffer = new ValueBuffer();
+        var found = backend.TryGet(B(key), buffer);
+        var (first, last) = ReplicatedKvBackend.TakeReadTokens();
+        Assert.NotEqual(0UL, last); // a leader's read always waits for a leadership check
+        await backend.WhenDoneAsync(first, last);
+        return found ? Encoding.UTF8.GetString(buffer.Value) : null;
+    }
+
+    [Fact]
+    public async Task A_write_on_the_leader_is_read_back_and_reaches_every_replica()
+    {
+        await using var cluster = await ShardCluster.StartAsync();
+        await SetAsync(cluster, "alpha", "1");
+        Assert.Equal("1", await GetAsync(cluster, "alpha"));
+        Assert.Null(await GetAsync(cluster, "missing"));
+
+        await cluster.WaitAppliedAsync();
+        var group = ShardCluster.GroupOf(Cairn.Core.HashSlot.Of("alpha"), cluster.Groups);
+        foreach (var node in cluster.Nodes.Values)
+        {
+            Assert.NotNull(node.Machine(group).Engine.Get(EngineKeys.DataKey(B("alpha"))));
+        }
+    }
+
+    [Fact]
+    public async Task Pipelined_increments_see_each_other_before_they_commit()
+    {
+        await using var cluster = await ShardCluster.StartAsync();
+        var backend = cluster.LeaderFor("counter").Backend;
+        var scratch = new ValueBuffer();
+        ulong first = 0, last = 0;
+        for (var i = 1; i <= 200; i++)
+        {
+            var token = backend.IncrementBy(B("counter"), 1, scratch, out var value);
+            Assert.Equal(i, value);
+            first = first == 0 ? token : first;
+            last = token;
+        }
+
+        await backend.WhenDoneAsync(first, last);
+        Assert.Equal("200", await GetAsync(cluster, "counter"));
+        await cluster.WaitAppliedAsync();
+        foreach (var node in cluster.Nodes.Values)
+        {
+            var group = ShardCluster.GroupOf(Cairn.Core.HashSlot.Of("counter"), cluster.Groups);
+            var stored = node.Machine(group).Engine.Get(EngineKeys.DataKey(B("counter")));
+            Assert.NotNull(stored);
+            Assert.EndsWith("200", Encoding.UTF8.GetString(stored));
+        }
+    }
+
+    [Fact]
+    public async Task A_node_that_does_not_lead_the_slot_redirects_with_MOVED()
+    {
+        await using var cluster = await ShardCluster.StartAsync();
+        var leader = cluster.LeaderFor("k");
+        var other = cluster.Nodes.Values.First(n => n != leader && !n.Backend.Serves(ShardCluster.GroupOf(Cairn.Core.HashSlot.Of("k"), cluster.Groups)));
+        var error = Assert.Throws<KvException>(() => other.Backend.Set(B("k"), B("v"), default, null));
+        Assert.StartsWith($"MOVED {Cairn.Core.HashSlot.Of("k")} node-", error.Message);
+    }
+
+    [Fact]
+    public async Task Writes_acknowledged_before_the_leader_dies_are_served_by_the_next_leader()
+    {
+        await using var cluster = await ShardCluster.StartAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            await SetAsync(cluster, "key" + i, "v" + i);
+        }
+
+        var victim = cluster.LeaderFor("key0").Id;
+        await cluster.StopAsync(victim);
+        await cluster.WaitServedAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal("v" + i, await GetAsync(cluster, "key" + i));
+        }
+
+        await SetAsync(cluster, "after", "x");
+        cluster.Restart(victim);
+        await cluster.WaitServedAsync();
+        await cluster.WaitAppliedAsync();
+        var group = ShardCluster.GroupOf(Cairn.Core.HashSlot.Of("after"), cluster.Groups);
+        Assert.NotNull(cluster.Nodes[victim].Machine(group).Engine.Get(EngineKeys.DataKey(B("after"))));
+    }
+
+    [Fact]
+    public async Task A_follower_restarted_behind_a_compacted_log_catches_up_by_a_snapshot()
+    {
+        await using var cluster = await ShardCluster.StartAsync(groups: 1, snapshotEntries: 40);
+        var victim = cluster.Nodes.Values.First(n => !n.Backend.Serves(ShardCluster.FirstGroup)).Id;
+        await cluster.StopAsync(victim);
+        for (var i = 0; i < 300; i++)
+        {
+            await SetAsync(cluster, "key" + i, "v" + i);
+        }
+
+        var backend = cluster.LeaderFor("key0").Backend;
+        var deleted = backend.Delete(B("key7"), out var existed);
+        Assert.True(existed);
+        await backend.WhenDoneAsync(deleted, deleted);
+
+        cluster.Restart(victim);
+        await cluster.WaitAppliedAsync();
+        var status = await cluster.Nodes[victim].Host.StatusAsync(ShardCluster.FirstGroup);
+        Assert.NotNull(status.Snapshot); // it was sent one: the leader's log no longer held what it missed
+        var engine = cluster.Nodes[victim].Machine(ShardCluster.FirstGroup).Engine;
+        for (var i = 0; i < 300; i++)
+        {
+            var stored = engine.Get(EngineKeys.DataKey(B("key" + i)));
+            if (i == 7)
+            {
+                Assert.Null(stored);
+            }
+            else
+            {
+                Assert.NotNull(stored);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Keys_expire_through_the_log()
+    {
+        await using var cluster = await ShardCluster.StartAsync(groups: 1);
+        var backend = cluster.LeaderFor("ttl").Backend;
+        var expireAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 300;
+        var result = backend.Set(B("ttl"), B("soon"), new SetOptions(SetCondition.Always, expireAt, false, false), null);
+        await backend.WhenDoneAsync(result.Token, result.Token);
+        Assert.Equal("soon", await GetAsync(cluster, "ttl"));
+        await Task.Delay(500);
+        Assert.Null(await GetAsync(cluster, "ttl"));
+
+        // The sweep (or the read) deleted it through the log: followers drop it too.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (cluster.Nodes.Values.Any(n => n.Machine(ShardCluster.FirstGroup).Engine.Get(EngineKeys.DataKey(B("ttl"))) is not null))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "followers still hold the expired key");
+            await Task.Delay(50);
+        }
+    }
+}
