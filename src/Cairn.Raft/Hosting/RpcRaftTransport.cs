@@ -161,6 +161,7 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
     /// <summary>How long one snapshot transfer may take before it is abandoned (and retried by the leader). Default 1 hour.</summary>
     public TimeSpan SnapshotTimeout { get; init; } = TimeSpan.FromHours(1);
 
+
     /// <summary>Whether traffic with <paramref name="peer"/> is cut right now.</summary>
     public bool IsCut(ulong peer)
     {
@@ -262,8 +263,11 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
 
     private static string Name(ulong id) => id.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The channel to <paramref name="to"/> over the pair's one connection, or null when not attached, not a peer, or cut off.</summary>
-    private IRpcChannel? ChannelTo(ulong to)
+    /// <summary>
+    /// The channel to <paramref name="to"/> over the pair's one connection, or null when not attached, not a peer, or
+    /// cut off. A node's own calls to its peers (beyond Raft's) go over it too.
+    /// </summary>
+    public IRpcChannel? ChannelTo(ulong to)
     {
         lock (_lock)
         {

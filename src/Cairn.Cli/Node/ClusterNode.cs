@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using Cairn.Kv.Replication;
+using Cairn.Kv.Server;
+using Cairn.Meta;
+using Cairn.Meta.Protocol;
+using Cairn.Raft.Hosting;
+using Cairn.Rpc;
+using Cairn.Storage;
+using Cairn.Storage.LogStore;
+
+namespace Cairn.Cli.Node;
+
+/// <summary>
+/// One running cluster node: its Raft host (the control group and the shard groups it holds replicas of, sharing
+/// one log and one connection per peer), its keyspace over the shard groups it leads, and its RESP front end in
+/// cluster mode. The first start of the cluster bootstraps it: whichever meta node first leads the control group
+/// proposes the layout every node computed from the shared member list (a second proposal is refused as "already
+/// bootstrapped"), so no node is special and no further command is needed.
+/// </summary>
+internal sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly NodeSettings _settings;
+    private readonly Action<string> _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<ShardStateMachine> _machines = [];
+    private readonly ConcurrentBag<Task> _background = [];
+    private SharedRaftLog? _raftLog;
+    private RpcServer? _rpc;
+    private RpcRaftTransport? _transport;
+    private RaftHost? _host;
+    private ReplicatedKvBackend? _backend;
+    private RespServer? _resp;
+
+    public ClusterNode(NodeSettings settings, Action<string>? log = null)
+    {
+        _settings = settings;
+        _log = log ?? (message => Console.Error.WriteLine(message));
+        Router = new ClusterRouter(settings.NodeId);
+        Layout = InitialLayout.Compute(settings.Members, settings.Replication, settings.ShardGroups);
+    }
+
+    public ClusterRouter Router { get; }
+
+    public InitialLayout Layout { get; }
+
+    public ControlStateMachine Control { get; } = new();
+
+    public RaftHost Host => _host ?? throw new InvalidOperationException("The node is not started.");
+
+    public IPEndPoint? RespEndPoint => _resp?.LocalEndPoint;
+
+    /// <summary>Why the node stopped on its own, or null while it runs.</summary>
+    public Exception? Failure => _host?.Failure;
+
+    public void Start()
+    {
+        var self = _settings.Self;
+        var dataDir = _settings.DataDirectory;
+        Directory.CreateDirectory(dataDir);
+        var rpcOptions = new RpcOptions { NodeId = self.NodeId.ToString(CultureInfo.InvariantCulture), ClusterSecret = _settings.ClusterSecret };
+        var addresses = _settings.Members.ToDictionary(m => m.NodeId, m => (EndPoint)new IPEndPoint(Resolve(m.Host), m.RaftPort));
+
+        _raftLog = SharedRaftLog.Open(Path.Combine(dataDir, "raft"), new LogStoreOptions { Sync = _settings.Sync });
+        _transport = new RpcRaftTransport(self.NodeId, addresses, rpcOptions);
+        _host = new RaftHost(
+            new RaftHostOptions
+            {
+                NodeId = self.NodeId,
+                TickInterval = TimeSpan.FromMilliseconds(_settings.TickMs),
+                SnapshotEntries = _settings.SnapshotEntries,
+            },
+            _raftLog,
+            _transport);
+
+        Control.StateChanged += Router.Update;
+        if (Layout.ControlVoters.Contains(self.NodeId))
+        {
+            _host.AddGroup(InitialLayout.ControlGroupId, Layout.ControlVoters, Control);
+        }
+
+        foreach (var (groupId, replicas) in Layout.ShardGroups)
+        {
+            if (!replicas.Contains(self.NodeId))
+            {
+                continue;
+            }
+
+            var engine = LogStore.Open(Path.Combine(dataDir, "kv", $"g{groupId}"), new LogStoreOptions { Sync = SyncPolicy.None });
+            var machine = new ShardStateMachine(groupId, engine);
+            _machines.Add(machine);
+            _host.AddGroup(groupId, replicas, machine);
+        }
+
+        var router = new RpcRouter();
+        _transport.MapInbound(router, _host);
+        var control = new ControlClient(_host, _transport);
+        control.Map(router);
+        _rpc = new RpcServer(rpcOptions, router);
+        _transport.Attach(_rpc);
+        _rpc.Start(new IPEndPoint(IPAddress.Parse(_settings.BindAddress), self.RaftPort));
+
+        _backend = new ReplicatedKvBackend(_host, _machines, Router.GroupOf, Router, log: _log);
+        Router.Backend = _backend;
+        _backend.LeaderReady += (group, term) => _background.Add(ReportLeaderAsync(control, group, term));
+        _host.Start();
+        _backend.Start();
+
+        _resp = new RespServer(_backend, new KvServerOptions { BindAddress = _settings.BindAddress, Port = self.RespPort, Cluster = Router }, _log);
+        _resp.Start();
+        _background.Add(BootstrapAsync(control));
+    }
+
+    /// <summary>Waits until every slot is served by a group with a known leader (<c>cluster_state:ok</c>).</summary>
+    public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (!Router.Topology().StateOk)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_resp is not null)
+        {
+            await _resp.DisposeAsync();
+        }
+
+        _backend?.Dispose();
+        _host?.Dispose();
+        try
+        {
+            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or InvalidOperationException or ObjectDisposedException)
+        {
+        }
+
+        if (_transport is not null)
+        {
+            await _transport.DisposeAsync();
+        }
+
+        if (_rpc is not null)
+        {
+            await _rpc.DisposeAsync();
+        }
+
+        _raftLog?.Dispose();
+        foreach (var machine in _machines)
+        {
+            machine.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task BootstrapAsync(ControlClient control)
+    {
+        var command = Layout.Bootstrap(_settings.ClusterId, _settings.Members);
+        while (!_stop.IsCancellationRequested && !Control.State.IsBootstrapped)
+        {
+            try
+            {
+                var status = await Host.StatusAsync(InitialLayout.ControlGroupId);
+                if (status.Role == Raft.RaftRole.Leader)
+                {
+                    var reply = await control.ProposeAsync(command, _stop.Token);
+                    if (reply.Status is not (MetaStatus.Ok or MetaStatus.AlreadyApplied))
+                    {
+                        _log($"cluster bootstrap refused: {reply.Error}");
+                        return;
+                    }
+
+                    _log($"bootstrapped cluster '{_settings.ClusterId}': {Layout.ShardGroups.Count} shard groups over {_settings.Members.Count} nodes");
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException)
+            {
+                // Not leader after all, or leadership moved: look again.
+            }
+
+            try
+            {
+                await Task.Delay(100, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Records in the control group that this node now leads <paramref name="group"/>, so every node routes to it.</summary>
+    private async Task ReportLeaderAsync(ControlClient control, ulong group, ulong term)
+    {
+        for (var attempt = 0; attempt < 100 && !_stop.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                if (Control.State.IsBootstrapped)
+                {
+                    var reply = await control.ProposeAsync(MetaCommands.SetLeaderHint(group, _settings.NodeId, term), _stop.Token);
+                    if (reply.Status is MetaStatus.Ok or MetaStatus.AlreadyApplied)
+                    {
+                        return;
+                    }
+
+                    _log($"shard group {group}: leader hint refused: {reply.Error}");
+                    return;
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or RpcException)
+            {
+                // No control leader yet, or it moved: try again shortly.
+            }
+
+            try
+            {
+                await Task.Delay(200, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static IPAddress Resolve(string host)
+    {
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return address;
+        }
+
+        return Dns.GetHostAddresses(host).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+    }
+}
