@@ -45,7 +45,7 @@ public class ClusterRoutingTests
     public async Task ASK_is_answered_until_ASKING_and_ASKING_covers_only_the_next_command()
     {
         var router = new TestClusterRouter();
-        router.Importing[FooSlot] = "10.0.0.3:6381";
+        router.Importing[FooSlot] = new SlotRoute(SlotRouteKind.Ask, "10.0.0.3:6381");
         await using var harness = Start(router);
         using var client = harness.Connect();
 

@@ -20,8 +20,8 @@ internal sealed class TestClusterRouter : IClusterRouter
     /// <summary>What <see cref="Topology"/> returns.</summary>
     public ClusterTopology Current { get; set; }
 
-    /// <summary>Slots whose route is <see cref="SlotRouteKind.Ask"/> without ASKING and local with it.</summary>
-    public ConcurrentDictionary<int, string> Importing { get; } = new();
+    /// <summary>Slots being imported here: served after ASKING, otherwise answered with the route given.</summary>
+    public ConcurrentDictionary<int, SlotRoute> Importing { get; } = new();
 
     /// <summary>Every call to <see cref="Route"/>, in order.</summary>
     public ConcurrentQueue<(int Slot, bool Write, bool ReadOnlyConnection, bool Asking)> Calls { get; } = new();
@@ -39,9 +39,9 @@ internal sealed class TestClusterRouter : IClusterRouter
     public SlotRoute Route(int slot, bool write, bool readOnlyConnection, bool asking)
     {
         Calls.Enqueue((slot, write, readOnlyConnection, asking));
-        if (Importing.TryGetValue(slot, out var source))
+        if (Importing.TryGetValue(slot, out var otherwise))
         {
-            return asking ? SlotRoute.Local : new SlotRoute(SlotRouteKind.Ask, source);
+            return asking ? SlotRoute.Local : otherwise;
         }
 
         return _routes[slot];
