@@ -26,7 +26,8 @@ internal sealed class CommandTable
             .Concat(StringCommands.All)
             .Concat(KeyCommands.All)
             .Concat(ServerCommands.All)
-            .Concat(DatastoreCommands.All));
+            .Concat(DatastoreCommands.All)
+            .Concat(ClusterCommands.All));
 
     public IReadOnlyCollection<CommandSpec> Commands => _byName.Values;
 

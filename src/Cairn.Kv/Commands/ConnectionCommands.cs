@@ -51,6 +51,10 @@ internal static class ConnectionCommands
         {
             c.Error("ERR value is not an integer or out of range");
         }
+        else if (index != 0 && c.Client.Server.Options.Cluster is not null)
+        {
+            c.Error("ERR SELECT is not allowed in cluster mode");
+        }
         else if (index != 0)
         {
             c.Error("ERR DB index is out of range");
@@ -67,6 +71,8 @@ internal static class ConnectionCommands
         c.Client.Name = null;
         c.Client.Authenticated = !c.Client.Server.Options.RequiresAuth;
         c.Client.User = "default";
+        c.Client.ReadOnlyRouting = false;
+        c.Client.Asking = false;
         RespWriter.SimpleString(c.Reply, "RESET"u8);
     }
 
@@ -144,7 +150,7 @@ internal static class ConnectionCommands
         RespWriter.Bulk(c.Reply, "id"u8);
         RespWriter.Integer(c.Reply, c.Client.Id);
         RespWriter.Bulk(c.Reply, "mode"u8);
-        RespWriter.Bulk(c.Reply, "standalone"u8);
+        RespWriter.Bulk(c.Reply, c.Client.Server.Options.Cluster is null ? "standalone"u8 : "cluster"u8);
         RespWriter.Bulk(c.Reply, "role"u8);
         RespWriter.Bulk(c.Reply, "master"u8);
         RespWriter.Bulk(c.Reply, "modules"u8);

@@ -55,7 +55,7 @@ internal static class ServerCommands
             case "server":
                 Line("redis_version", ConnectionCommands.RedisVersion);
                 Line("cairn_version", typeof(RespServer).Assembly.GetName().Version?.ToString() ?? "0");
-                Line("redis_mode", "standalone");
+                Line("redis_mode", server.Options.Cluster is null ? "standalone" : "cluster");
                 Line("os", RuntimeInformation.OSDescription);
                 Line("arch_bits", IntPtr.Size * 8);
                 Line("runtime", RuntimeInformation.FrameworkDescription);
@@ -99,7 +99,7 @@ internal static class ServerCommands
                 Line("used_cpu_user", cpu.UserTime.TotalSeconds.ToString("F6", inv));
                 break;
             case "cluster":
-                Line("cluster_enabled", 0);
+                Line("cluster_enabled", server.Options.Cluster is null ? 0 : 1);
                 break;
             case "keyspace":
                 var keys = backend.Count();
@@ -227,7 +227,11 @@ internal static class ServerCommands
     }
 
     private static string Group(CommandSpec spec) =>
-        StringCommands.All.Contains(spec) ? "string" : KeyCommands.All.Contains(spec) ? "generic" : ConnectionCommands.All.Contains(spec) ? "connection" : "server";
+        StringCommands.All.Contains(spec) ? "string"
+        : KeyCommands.All.Contains(spec) ? "generic"
+        : ConnectionCommands.All.Contains(spec) ? "connection"
+        : ClusterCommands.All.Contains(spec) ? "cluster"
+        : "server";
 
     private static void WriteCommandInfo(CommandContext c, CommandSpec spec)
     {

@@ -95,6 +95,66 @@ public interface IKvBackend : IDisposable
     PrefixScanPage ScanPrefix(ReadOnlySpan<byte> prefix, byte[]? after, int count, bool withValues, long maxValueBytes) =>
         throw new KvException("ERR CAIRN.SCANPREFIX is not supported by this keyspace");
 
+    /// <summary>
+    /// <c>CLUSTER COUNTKEYSINSLOT</c>: how many live keys hash to <paramref name="slot"/>. This default pages
+    /// through <see cref="Scan"/>, so it costs a scan of the whole keyspace; a backend that keeps keys by slot
+    /// answers faster.
+    /// </summary>
+    /// <param name="slot">The hash slot, 0..16383.</param>
+    long CountKeysInSlot(int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, Cairn.Core.HashSlot.Count);
+        long count = 0;
+        var cursor = 0L;
+        do
+        {
+            var page = Scan(cursor, 1024, default, hasPattern: false);
+            foreach (var key in page.Keys)
+            {
+                count += Cairn.Core.HashSlot.Of(key) == slot ? 1 : 0;
+            }
+
+            cursor = page.Cursor;
+        }
+        while (cursor != 0);
+        return count;
+    }
+
+    /// <summary>
+    /// <c>CLUSTER GETKEYSINSLOT</c>: up to <paramref name="count"/> live keys that hash to <paramref name="slot"/>.
+    /// This default pages through <see cref="Scan"/>, so it may scan the whole keyspace.
+    /// </summary>
+    /// <param name="slot">The hash slot, 0..16383.</param>
+    /// <param name="count">The most keys to return, 0 or more.</param>
+    IReadOnlyList<byte[]> KeysInSlot(int slot, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, Cairn.Core.HashSlot.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var keys = new List<byte[]>(Math.Min(count, 1024));
+        var cursor = 0L;
+        while (keys.Count < count)
+        {
+            var page = Scan(cursor, 1024, default, hasPattern: false);
+            foreach (var key in page.Keys)
+            {
+                if (keys.Count < count && Cairn.Core.HashSlot.Of(key) == slot)
+                {
+                    keys.Add(key);
+                }
+            }
+
+            cursor = page.Cursor;
+            if (cursor == 0)
+            {
+                break;
+            }
+        }
+
+        return keys;
+    }
+
     /// <summary>Makes every write applied so far durable, whatever the sync policy (<c>CAIRN.SYNC</c>).</summary>
     void Sync() => throw new KvException("ERR CAIRN.SYNC is not supported by this keyspace");
 

@@ -457,6 +457,71 @@ public sealed class LocalKvBackend : IKvBackend
     }
 
     /// <inheritdoc/>
+    /// <remarks>Reads every key in the engine (keys only): O(keys). Meant for operators and tests, not hot paths.</remarks>
+    public long CountKeysInSlot(int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, HashSlot.Count);
+        long count = 0;
+        foreach (var key in LiveKeysInSlot(slot))
+        {
+            _ = key;
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Reads keys in order until <paramref name="count"/> match: up to O(keys). Keys come in byte order.</remarks>
+    public IReadOnlyList<byte[]> KeysInSlot(int slot, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, HashSlot.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var keys = new List<byte[]>(Math.Min(count, 1024));
+        if (count == 0)
+        {
+            return keys;
+        }
+
+        foreach (var key in LiveKeysInSlot(slot))
+        {
+            keys.Add(key.ToArray());
+            if (keys.Count == count)
+            {
+                break;
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>The live keys in <paramref name="slot"/>, in byte order, as slices of the engine keys read.</summary>
+    private IEnumerable<ReadOnlyMemory<byte>> LiveKeysInSlot(int slot)
+    {
+        var now = Now;
+        foreach (var entry in _engine.ScanAll(KeyRange.Prefix([EngineKeys.Data]), keysOnly: true, pageSize: 4096))
+        {
+            var key = entry.Key.AsMemory(1);
+            if (HashSlot.Of(key.Span) != slot)
+            {
+                continue;
+            }
+
+            lock (_gate)
+            {
+                if (_expiryLookup.TryGetValue(key.Span, out var at) && at <= now)
+                {
+                    continue;
+                }
+            }
+
+            yield return key;
+        }
+    }
+
+    /// <inheritdoc/>
     public long GetSize(ReadOnlySpan<byte> key)
     {
         CheckKey(key);

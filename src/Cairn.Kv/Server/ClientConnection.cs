@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Cairn.Core;
+using Cairn.Kv.Cluster;
 using Cairn.Kv.Commands;
 using Cairn.Kv.Keyspace;
 using Cairn.Kv.Resp;
@@ -75,6 +77,15 @@ internal sealed class ClientConnection : IAsyncDisposable
     public int Protocol { get; set; } = 2;
 
     public bool Authenticated { get; set; }
+
+    /// <summary>The client sent <c>READONLY</c>: in cluster mode its reads may be served by any replica of a slot.</summary>
+    public bool ReadOnlyRouting { get; set; }
+
+    /// <summary>
+    /// The client sent <c>ASKING</c> just before the current request: a slot being imported here is served here.
+    /// Valid for one request only, as in Redis: every request but <c>ASKING</c> itself clears it.
+    /// </summary>
+    public bool Asking { get; set; }
 
     public string LastCommand { get; private set; } = "NULL";
 
@@ -297,6 +308,9 @@ internal sealed class ClientConnection : IAsyncDisposable
 
     private void Execute(ReadOnlySpan<byte> buffer)
     {
+        // ASKING covers the next request only, whatever it is (the ASKING handler sets it again).
+        var asking = Asking;
+        Asking = false;
         var name = _request.Arg(buffer, 0);
         var table = Server.Commands;
         if (!table.TryFind(name, out var spec))
@@ -319,6 +333,11 @@ internal sealed class ClientConnection : IAsyncDisposable
             return;
         }
 
+        if (spec.FirstKey > 0 && Server.Options.Cluster is { } router && !RoutesHere(router, spec, buffer, asking))
+        {
+            return;
+        }
+
         try
         {
             spec.Handler(new CommandContext(buffer, _request, this));
@@ -335,6 +354,56 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             Server.Log($"client {Id}: {e.Message}");
             RespWriter.Error(_output, "ERR stored data is corrupt; the value is not returned (see the server log)");
+        }
+    }
+
+    /// <summary>
+    /// Cluster mode: whether the command's keys are served here. Otherwise writes what Redis Cluster answers
+    /// (<c>-CROSSSLOT</c>, <c>-MOVED</c>, <c>-ASK</c>, <c>-TRYAGAIN</c>, <c>-CLUSTERDOWN</c>) and returns false.
+    /// Keys are found by the spec's first key, last key and step (Redis's convention); no allocation unless the
+    /// command is redirected.
+    /// </summary>
+    private bool RoutesHere(IClusterRouter router, CommandSpec spec, ReadOnlySpan<byte> buffer, bool asking)
+    {
+        var last = spec.LastKey >= 0 ? Math.Min(spec.LastKey, _request.Count - 1) : _request.Count + spec.LastKey;
+        var step = Math.Max(1, spec.KeyStep);
+        var slot = -1;
+        for (var i = spec.FirstKey; i <= last; i += step)
+        {
+            var keySlot = HashSlot.Of(_request.Arg(buffer, i));
+            if (slot < 0)
+            {
+                slot = keySlot;
+            }
+            else if (keySlot != slot)
+            {
+                RespWriter.Error(_output, "CROSSSLOT Keys in request don't hash to the same slot");
+                return false;
+            }
+        }
+
+        if (slot < 0)
+        {
+            return true;
+        }
+
+        var route = router.Route(slot, (spec.Flags & CommandFlags.Write) != 0, ReadOnlyRouting, asking);
+        switch (route.Kind)
+        {
+            case SlotRouteKind.Local:
+                return true;
+            case SlotRouteKind.Moved:
+                RespWriter.Error(_output, string.Create(CultureInfo.InvariantCulture, $"MOVED {slot} {route.Endpoint}"));
+                return false;
+            case SlotRouteKind.Ask:
+                RespWriter.Error(_output, string.Create(CultureInfo.InvariantCulture, $"ASK {slot} {route.Endpoint}"));
+                return false;
+            case SlotRouteKind.TryAgain:
+                RespWriter.Error(_output, "TRYAGAIN Multiple keys request during rehashing of slot");
+                return false;
+            default:
+                RespWriter.Error(_output, "CLUSTERDOWN The cluster is down");
+                return false;
         }
     }
 

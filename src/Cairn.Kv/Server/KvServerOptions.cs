@@ -1,4 +1,5 @@
 using Cairn.Core;
+using Cairn.Kv.Cluster;
 using Cairn.Kv.Resp;
 
 namespace Cairn.Kv.Server;
@@ -32,6 +33,13 @@ public sealed record KvServerOptions
     /// replies cannot make the server buffer without bound. Default 1 MiB (a single larger reply still goes out).
     /// </summary>
     public int MaxPendingReplyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Cluster mode: where each hash slot is served and what the cluster looks like. When set, keyed commands for
+    /// slots not served here are answered with Redis Cluster's redirections (<c>-MOVED</c>, <c>-ASK</c>, …) and the
+    /// <c>CLUSTER</c> commands describe the cluster. Null (the default): a standalone server with one keyspace.
+    /// </summary>
+    public IClusterRouter? Cluster { get; init; }
 
     /// <summary>Whether authentication is required before other commands.</summary>
     public bool RequiresAuth => RequirePass is not null || Users.Count > 0;
