@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace Cairn.Cli.Config;
 
 /// <summary>A client's config file (<c>client.json</c>): which cluster, and the RESP addresses to reach it through.</summary>
+/// <remarks>Optional properties have setters, not init: the source-generated reader sets init properties even when a file leaves them out, which would replace their defaults with null or 0.</remarks>
 public sealed record ClientConfig
 {
     /// <summary>The cluster's id, the same as in its node files.</summary>
@@ -12,7 +13,7 @@ public sealed record ClientConfig
     public required IReadOnlyList<string> Seeds { get; init; }
 
     /// <summary>The password to AUTH with, or null when the cluster needs none.</summary>
-    public string? Password { get; init; }
+    public string? Password { get; set; }
 
     /// <summary>Reads and validates the client config file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>

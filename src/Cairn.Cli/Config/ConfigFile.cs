@@ -50,12 +50,13 @@ public static class ConfigFile
 
         try
         {
-            return JsonSerializer.Deserialize(bytes, typeInfo) ?? throw new InvalidDataException($"{path}: the file holds null, not a config object.");
+            // Editors on Windows save UTF-8 with a byte order mark, which the reader does not skip by itself.
+            var json = bytes.AsSpan().StartsWith("\uFEFF"u8) ? bytes.AsSpan(3) : bytes;
+            return JsonSerializer.Deserialize(json, typeInfo) ?? throw new InvalidDataException($"{path}: the file holds null, not a config object.");
         }
         catch (JsonException e)
         {
-            var where = e.LineNumber is { } line ? $" (line {line + 1})" : string.Empty;
-            throw new InvalidDataException($"{path}: not a valid config file{where}: {e.Message}", e);
+            throw new InvalidDataException($"{path}: not a valid config file: {e.Message}", e);
         }
     }
 

@@ -9,6 +9,7 @@ namespace Cairn.Cli.Config;
 /// node is, where it listens, where it keeps its data, and the initial cluster it belongs to. Read it with
 /// <see cref="Load"/>, which validates it and fills in every default.
 /// </summary>
+/// <remarks>Optional properties have setters, not init: the source-generated reader sets init properties even when a file leaves them out, which would replace their defaults with null or 0.</remarks>
 public sealed record NodeConfig
 {
     /// <summary>The default Raft tick length in milliseconds.</summary>
@@ -27,7 +28,7 @@ public sealed record NodeConfig
     public required ulong NodeId { get; init; }
 
     /// <summary>This node's roles (<see cref="NodeRoles"/>); both by default.</summary>
-    public IReadOnlyList<string> Roles { get; init; } = NodeRoles.All;
+    public IReadOnlyList<string> Roles { get; set; } = NodeRoles.All;
 
     /// <summary>
     /// Where this node keeps its data. In the file a relative path is relative to the file's directory;
@@ -48,7 +49,7 @@ public sealed record NodeConfig
     /// The IP address to listen on. Null in a file means <see cref="Host"/> when that is an IP address, otherwise
     /// 0.0.0.0; <see cref="Load"/> fills it in.
     /// </summary>
-    public string? BindAddress { get; init; }
+    public string? BindAddress { get; set; }
 
     /// <summary>
     /// The secret every node of the cluster shares to authenticate node-to-node connections: hex, at least
@@ -60,19 +61,19 @@ public sealed record NodeConfig
     /// Replicas of each KV shard group (1..the number of kv members). Null in a file means min(3, kv members);
     /// <see cref="Load"/> fills it in.
     /// </summary>
-    public int? Replication { get; init; }
+    public int? Replication { get; set; }
 
     /// <summary>
     /// How many KV shard groups the cluster starts with (1..<see cref="MaxShardGroups"/>). Null in a file means two
     /// per member, at least 1, at most <see cref="MaxShardGroups"/>; <see cref="Load"/> fills it in.
     /// </summary>
-    public int? ShardGroups { get; init; }
+    public int? ShardGroups { get; set; }
 
     /// <summary>Write durability (<see cref="SyncModes"/>); <see cref="SyncModes.Group"/> by default.</summary>
-    public string Sync { get; init; } = SyncModes.Group;
+    public string Sync { get; set; } = SyncModes.Group;
 
     /// <summary>The Raft tick length in milliseconds (1..<see cref="MaxTickMs"/>).</summary>
-    public int TickMs { get; init; } = DefaultTickMs;
+    public int TickMs { get; set; } = DefaultTickMs;
 
     /// <summary>Every node of the initial cluster, this one included.</summary>
     public required IReadOnlyList<ClusterMember> Members { get; init; }
@@ -81,7 +82,7 @@ public sealed record NodeConfig
     /// For a node entering a running cluster later: the <c>host:port</c> RPC address of a member to join through.
     /// Null in generated files. A joining node need not be listed in <see cref="Members"/>.
     /// </summary>
-    public string? Join { get; init; }
+    public string? Join { get; set; }
 
     /// <summary>Reads, validates and completes the node config file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
