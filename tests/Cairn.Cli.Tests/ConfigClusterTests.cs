@@ -481,4 +481,38 @@ public sealed class ConfigClusterTests
         Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(temp.Path));
     }
+
+    [Fact]
+    public void Cairn_config_client_writes_a_client_file_that_loads_and_refuses_to_overwrite_it()
+    {
+        using var temp = new TempDirectory();
+        var path = temp["clients/app.json"];
+
+        var result = CairnProcess.Run("config", "client", "--out", path, "--seeds", "10.0.0.1:7000, node-2.example:7001,[::1]:7002", "--cluster-id", "prod");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var client = ClientConfig.Load(path);
+        Assert.Equal("prod", client.ClusterId);
+        Assert.Equal(["10.0.0.1:7000", "node-2.example:7001", "[::1]:7002"], client.Seeds);
+        Assert.Null(client.Password);
+
+        Assert.Contains("--force", CliAssert.OneLineError(CairnProcess.Run("config", "client", "--out", path, "--seeds", "10.0.0.9:7000")), StringComparison.Ordinal);
+        Assert.Equal(0, CairnProcess.Run("config", "client", "--out", path, "--seeds", "10.0.0.9:7000", "--force").ExitCode);
+        Assert.Equal(["10.0.0.9:7000"], ClientConfig.Load(path).Seeds);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1", "--seeds: '10.0.0.1' is not a host:port address.")]
+    [InlineData("10.0.0.1:0", "--seeds: '10.0.0.1:0' is not a host:port address.")]
+    [InlineData(",", "--seeds must list one or more host:port addresses.")]
+    public void Cairn_config_client_with_a_bad_seed_is_a_usage_error(string seeds, string expected)
+    {
+        using var temp = new TempDirectory();
+
+        var result = CairnProcess.Run("config", "client", "--out", temp["client.json"], "--seeds", seeds);
+
+        CliAssert.UsageError(result);
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.Path));
+    }
 }

@@ -8,11 +8,15 @@ namespace Cairn.Cli.Commands;
 /// <summary><c>cairn config</c>: writes the config files nodes and clients start from.</summary>
 public static class ConfigCommands
 {
+    /// <summary>The cluster id <c>cairn config client</c> writes when none is given.</summary>
+    internal const string DefaultClientClusterId = "cairn";
+
     /// <summary>Creates the <c>config</c> command group.</summary>
     public static Command Create()
     {
         var config = new Command("config", "Write the config files of a cluster's nodes and clients.");
         config.Subcommands.Add(CreateCluster());
+        config.Subcommands.Add(CreateClient());
         return config;
     }
 
@@ -67,6 +71,64 @@ public static class ConfigCommands
         });
         return command;
     }
+
+    private static Command CreateClient()
+    {
+        var outFile = new Option<string>("--out", "-o") { Description = "The client config file to write.", Required = true };
+        var seeds = new Option<string>("--seeds", "-s") { Description = "RESP addresses of the cluster's nodes, host:port,host:port,...", Required = true };
+        var clusterId = new Option<string?>("--cluster-id") { Description = $"The cluster's id, as in its node files (default {DefaultClientClusterId})." };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite the file if it exists." };
+        var command = new Command("client", "Write a client config (client.json) naming a cluster's RESP addresses.")
+        {
+            outFile, seeds, clusterId, force,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(seeds) is not { } text)
+            {
+                return;
+            }
+
+            var list = SplitSeeds(text);
+            if (list.Length == 0)
+            {
+                result.AddError("--seeds must list one or more host:port addresses.");
+            }
+
+            foreach (var seed in list.Where(seed => !ConfigFile.TryParseAddress(seed, out _, out _)))
+            {
+                result.AddError($"--seeds: '{seed}' is not a host:port address.");
+            }
+
+            if (result.GetValue(clusterId) is { } id && string.IsNullOrWhiteSpace(id))
+            {
+                result.AddError("--cluster-id must not be empty.");
+            }
+        });
+        command.SetAction(parseResult =>
+        {
+            var path = parseResult.GetRequiredValue(outFile);
+            var client = new ClientConfig
+            {
+                ClusterId = parseResult.GetValue(clusterId) ?? DefaultClientClusterId,
+                Seeds = SplitSeeds(parseResult.GetRequiredValue(seeds)),
+                Password = null,
+            }.Validate(path);
+            if (File.Exists(path) && !parseResult.GetValue(force))
+            {
+                throw new IOException($"{Path.GetFullPath(path)} already exists; use --force to overwrite it.");
+            }
+
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            Directory.CreateDirectory(directory);
+            ConfigFile.WriteAtomic(path, [.. client.ToJsonBytes(), (byte)'\n']);
+            Console.WriteLine($"Wrote {path} (cluster {client.ClusterId}, seeds {string.Join(",", client.Seeds)}).");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string[] SplitSeeds(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>What <c>cairn config cluster</c> prints: what it wrote, and how to start each node.</summary>
     internal static string Describe(GeneratedCluster cluster)
