@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(StoreCommands.Create());
         root.Subcommands.Add(KvCommands.Create());
         root.Subcommands.Add(RaftNodeCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ConfigCommands.Create());
         return root;
     }

@@ -35,7 +35,7 @@ public sealed class ConfigClusterTests
         {
             var node = NodeConfig.Load(temp[$"node-{i}.json"]);
             Assert.Equal(cluster.ClusterId, node.ClusterId);
-            Assert.Equal([NodeRoles.Meta, NodeRoles.Kv], node.Roles);
+            Assert.Equal([RoleNames.Meta, RoleNames.Kv], node.Roles);
             Assert.Equal(Path.Combine(temp.Path, "data", $"node-{i}"), node.DataDir);
             Assert.Equal("127.0.0.1", node.Host);
             Assert.Equal("127.0.0.1", node.BindAddress);
@@ -391,7 +391,7 @@ public sealed class ConfigClusterTests
 
         var node = NodeConfig.Load(path);
 
-        Assert.Equal(NodeRoles.All, node.Roles);
+        Assert.Equal(RoleNames.All, node.Roles);
         Assert.Equal("127.0.0.1", node.BindAddress);
         Assert.Equal(3, node.Replication);
         Assert.Equal(10, node.ShardGroups);

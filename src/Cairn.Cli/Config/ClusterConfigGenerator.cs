@@ -32,7 +32,7 @@ public static partial class ClusterConfigGenerator
             Host = options.Host,
             RespPort = options.RespPort(i),
             RaftPort = options.RaftPort(i),
-            Roles = NodeRoles.All,
+            Roles = RoleNames.All,
         }).ToArray();
         var bind = System.Net.IPAddress.TryParse(options.Host, out _) ? options.Host : System.Net.IPAddress.Any.ToString();
         var nodes = members.Select((member, i) => new NodeConfig

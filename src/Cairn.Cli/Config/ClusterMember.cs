@@ -18,8 +18,8 @@ public sealed record ClusterMember
     /// <summary>The port the node serves Raft and other node-to-node RPC on.</summary>
     public required int RaftPort { get; init; }
 
-    /// <summary>The node's roles (<see cref="NodeRoles"/>).</summary>
-    public IReadOnlyList<string> Roles { get; set; } = NodeRoles.All;
+    /// <summary>The node's roles (<see cref="RoleNames"/>).</summary>
+    public IReadOnlyList<string> Roles { get; set; } = RoleNames.All;
 
     /// <summary>The RESP address clients use, <c>host:port</c> (IPv6 hosts in brackets).</summary>
     [JsonIgnore]

@@ -27,8 +27,8 @@ public sealed record NodeConfig
     /// <summary>This node's id (1..; 0 is reserved).</summary>
     public required ulong NodeId { get; init; }
 
-    /// <summary>This node's roles (<see cref="NodeRoles"/>); both by default.</summary>
-    public IReadOnlyList<string> Roles { get; set; } = NodeRoles.All;
+    /// <summary>This node's roles (<see cref="RoleNames"/>); both by default.</summary>
+    public IReadOnlyList<string> Roles { get; set; } = RoleNames.All;
 
     /// <summary>
     /// Where this node keeps its data. In the file a relative path is relative to the file's directory;
@@ -151,7 +151,7 @@ public sealed record NodeConfig
         CheckSecret(Fail);
         CheckMembers(Fail);
 
-        var kvMembers = Members.Count(m => m.Roles.Contains(NodeRoles.Kv));
+        var kvMembers = Members.Count(m => m.Roles.Contains(RoleNames.Kv));
         if (Replication is { } replication && (replication < 1 || (Members.Count > 0 && replication > kvMembers)))
         {
             Fail($"replication {replication} must be between 1 and the number of kv members ({kvMembers}).");
@@ -201,14 +201,14 @@ public sealed record NodeConfig
     {
         if (roles.Count == 0)
         {
-            fail($"{field} is empty; give one or more of {string.Join(", ", NodeRoles.All)}.");
+            fail($"{field} is empty; give one or more of {string.Join(", ", RoleNames.All)}.");
         }
 
         foreach (var role in roles)
         {
-            if (!NodeRoles.IsKnown(role))
+            if (!RoleNames.IsKnown(role))
             {
-                fail($"{field}: '{role}' is not a role ({string.Join(", ", NodeRoles.All)}).");
+                fail($"{field}: '{role}' is not a role ({string.Join(", ", RoleNames.All)}).");
             }
         }
 
@@ -278,12 +278,12 @@ public sealed record NodeConfig
             }
         }
 
-        if (Members.Count > 0 && !Members.Any(m => m.Roles.Contains(NodeRoles.Meta)))
+        if (Members.Count > 0 && !Members.Any(m => m.Roles.Contains(RoleNames.Meta)))
         {
             fail("members has no meta node; the cluster needs one or more.");
         }
 
-        if (Members.Count > 0 && !Members.Any(m => m.Roles.Contains(NodeRoles.Kv)))
+        if (Members.Count > 0 && !Members.Any(m => m.Roles.Contains(RoleNames.Kv)))
         {
             fail("members has no kv node; the cluster needs one or more.");
         }

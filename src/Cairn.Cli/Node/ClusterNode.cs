@@ -168,7 +168,7 @@ internal sealed class ClusterNode : IAsyncDisposable
             try
             {
                 var status = await Host.StatusAsync(InitialLayout.ControlGroupId);
-                if (status.Role == Raft.RaftRole.Leader)
+                if (status.Role == Cairn.Raft.RaftRole.Leader)
                 {
                     var reply = await control.ProposeAsync(command, _stop.Token);
                     if (reply.Status is not (MetaStatus.Ok or MetaStatus.AlreadyApplied))

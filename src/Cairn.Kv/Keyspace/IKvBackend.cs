@@ -158,6 +158,19 @@ public interface IKvBackend : IDisposable
     /// <summary>Makes every write applied so far durable, whatever the sync policy (<c>CAIRN.SYNC</c>).</summary>
     void Sync() => throw new KvException("ERR CAIRN.SYNC is not supported by this keyspace");
 
+    /// <summary>
+    /// Takes what the reads of the command just run on this thread depend on, as a range of tokens to wait for before
+    /// replying (0, 0: nothing). A replicated keyspace reads a leader's state at once and confirms afterwards.
+    /// </summary>
+    (ulong First, ulong Last) TakeReadTokens() => (0, 0);
+
+    /// <summary>
+    /// Completes when everything up to <paramref name="last"/> is done; fails when one of the caller's operations,
+    /// which lie from <paramref name="first"/> to <paramref name="last"/>, did not take effect.
+    /// </summary>
+    ValueTask WhenDoneAsync(ulong first, ulong last, CancellationToken cancellationToken = default) =>
+        WhenDurableAsync(last, cancellationToken);
+
     /// <summary>Completes when the writes up to <paramref name="token"/> are durable.</summary>
     ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default);
 }

@@ -81,8 +81,8 @@ public sealed class ReplicatedKvBackend : IKvBackend
     /// <summary>Starts watching the groups' leadership and serving those this node leads.</summary>
     public void Start() => _watch ??= Task.Run(WatchAsync);
 
-    /// <summary>Takes what the reads of the command just run on this thread depend on (0, 0: nothing).</summary>
-    public static (ulong First, ulong Last) TakeReadTokens() => ReadTokens.Take();
+    /// <inheritdoc/>
+    public (ulong First, ulong Last) TakeReadTokens() => ReadTokens.Take();
 
     /// <inheritdoc/>
     public bool TryGet(ReadOnlySpan<byte> key, ValueBuffer into) => For(key).TryGet(key, into);
@@ -253,7 +253,7 @@ public sealed class ReplicatedKvBackend : IKvBackend
     public ValueTask WhenDurableAsync(ulong token, CancellationToken cancellationToken = default) =>
         _tracker.WaitAsync(token, token, cancellationToken);
 
-    /// <summary>Completes when the operations up to <paramref name="last"/> are done; throws when one from <paramref name="first"/> on failed.</summary>
+    /// <inheritdoc/>
     public ValueTask WhenDoneAsync(ulong first, ulong last, CancellationToken cancellationToken = default) =>
         _tracker.WaitAsync(first, last, cancellationToken);
 

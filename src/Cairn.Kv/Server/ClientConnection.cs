@@ -26,6 +26,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     private readonly RespRequest _request = new();
     private readonly CancellationTokenSource _closed = new();
     private ulong _pendingToken;
+    private ulong _firstPendingToken;
     private bool _closeAfterReply;
     private bool _leaveIoThread;
 
@@ -101,9 +102,19 @@ internal sealed class ClientConnection : IAsyncDisposable
     /// <summary>Records a write that the current round's replies must wait for.</summary>
     public void NoteWrite(ulong token)
     {
+        if (token == 0)
+        {
+            return;
+        }
+
         if (token > _pendingToken)
         {
             _pendingToken = token;
+        }
+
+        if (_firstPendingToken == 0 || token < _firstPendingToken)
+        {
+            _firstPendingToken = token;
         }
     }
 
@@ -164,16 +175,17 @@ internal sealed class ClientConnection : IAsyncDisposable
                 {
                     try
                     {
-                        await Server.Backend.WhenDurableAsync(_pendingToken, _closed.Token);
+                        await Server.Backend.WhenDoneAsync(_firstPendingToken, _pendingToken, _closed.Token);
                     }
-                    catch (IOException e)
+                    catch (Exception e) when (e is IOException or Replication.ReplicationFailedException)
                     {
-                        // The write was applied but cannot be made durable: never acknowledge it as if it were.
+                        // The write was applied but cannot be made durable (or replicated): never acknowledge it as if it were.
                         Server.Log($"client {Id}: closing, a write could not be made durable: {e.Message}");
                         break;
                     }
 
                     _pendingToken = 0;
+                    _firstPendingToken = 0;
                 }
 
                 await _output.FlushAsync(_closed.Token);
@@ -354,6 +366,15 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             Server.Log($"client {Id}: {e.Message}");
             RespWriter.Error(_output, "ERR stored data is corrupt; the value is not returned (see the server log)");
+        }
+        finally
+        {
+            var (first, last) = Server.Backend.TakeReadTokens();
+            if (last != 0)
+            {
+                NoteWrite(first); // what the reply shows must be committed, and this node still the leader, first
+                NoteWrite(last);
+            }
         }
     }
 

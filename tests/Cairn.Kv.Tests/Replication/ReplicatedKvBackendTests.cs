@@ -22,7 +22,7 @@ public sealed class ReplicatedKvBackendTests
         var backend = cluster.LeaderFor(key).Backend;
         var buffer = new ValueBuffer();
         var found = backend.TryGet(B(key), buffer);
-        var (first, last) = ReplicatedKvBackend.TakeReadTokens();
+        var (first, last) = backend.TakeReadTokens();
         Assert.NotEqual(0UL, last); // a leader's read always waits for a leadership check
         await backend.WhenDoneAsync(first, last);
         return found ? Encoding.UTF8.GetString(buffer.Value) : null;

@@ -1,7 +1,7 @@
 namespace Cairn.Cli.Config;
 
 /// <summary>The roles a node config can name (design §1); small clusters give every node both.</summary>
-public static class NodeRoles
+public static class RoleNames
 {
     /// <summary>Member of the control group and host of namespace groups.</summary>
     public const string Meta = "meta";
