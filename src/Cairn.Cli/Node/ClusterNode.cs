@@ -110,6 +110,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         _resp = new RespServer(_backend, new KvServerOptions { BindAddress = _settings.BindAddress, Port = self.RespPort, Cluster = Router }, _log);
         _resp.Start();
         _background.Add(BootstrapAsync(control));
+        _background.Add(BalanceLeadersAsync());
     }
 
     /// <summary>Waits until every slot is served by a group with a known leader (<c>cluster_state:ok</c>).</summary>
@@ -192,6 +193,44 @@ internal sealed class ClusterNode : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands each group this node leads to its preferred leader (<see cref="InitialLayout.PreferredLeaders"/>), once
+    /// per term: elections pick leaders at random, and a node that led everything would serve all the traffic. A
+    /// transfer to a node that is down times out and this node stays leader for the term; it is not retried until
+    /// the next term, so a dead preferred node costs one short pause, not a pause every round.
+    /// </summary>
+    private async Task BalanceLeadersAsync()
+    {
+        var tried = new HashSet<(ulong Group, ulong Term)>();
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_settings.TickMs * 20L), _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            foreach (var (group, preferred) in Layout.PreferredLeaders)
+            {
+                var backend = _backend;
+                if (backend is null || preferred == _settings.NodeId || !backend.Serves(group))
+                {
+                    continue;
+                }
+
+                var term = backend.TermOf(group);
+                if (tried.Add((group, term)))
+                {
+                    _log($"shard group {group}: handing leadership to its preferred leader, node {preferred}");
+                    Host.TransferLeadership(group, preferred);
+                }
             }
         }
     }

@@ -14,16 +14,23 @@ internal sealed class InitialLayout
     /// <summary>The control group's Raft group id (0 is the host's own traffic).</summary>
     public const ulong ControlGroupId = 1;
 
-    private InitialLayout(IReadOnlyList<ulong> controlVoters, IReadOnlyDictionary<ulong, ulong[]> shardGroups)
+    private InitialLayout(IReadOnlyList<ulong> controlVoters, IReadOnlyDictionary<ulong, ulong[]> shardGroups, IReadOnlyDictionary<ulong, ulong> preferredLeaders)
     {
         ControlVoters = controlVoters;
         ShardGroups = shardGroups;
+        PreferredLeaders = preferredLeaders;
     }
 
     public IReadOnlyList<ulong> ControlVoters { get; }
 
     /// <summary>Shard group id → its replicas (node ids, ascending).</summary>
     public IReadOnlyDictionary<ulong, ulong[]> ShardGroups { get; }
+
+    /// <summary>
+    /// Shard group id → the replica that should lead it: the first node of its run, so each node prefers an equal
+    /// share of the groups and leaders (where writes and reads are served) spread over the nodes.
+    /// </summary>
+    public IReadOnlyDictionary<ulong, ulong> PreferredLeaders { get; }
 
     public static InitialLayout Compute(IReadOnlyList<NodeMember> members, int replication, int groups)
     {
@@ -40,13 +47,15 @@ internal sealed class InitialLayout
         }
 
         var shards = new SortedDictionary<ulong, ulong[]>();
+        var preferred = new SortedDictionary<ulong, ulong>();
         for (var g = 0; g < groups; g++)
         {
             var replicas = Enumerable.Range(0, replication).Select(j => kv[(g + j) % kv.Length]).Order().ToArray();
             shards[ControlGroupId + 1 + (ulong)g] = replicas;
+            preferred[ControlGroupId + 1 + (ulong)g] = kv[g % kv.Length];
         }
 
-        return new InitialLayout(meta, shards);
+        return new InitialLayout(meta, shards, preferred);
     }
 
     /// <summary>The command that bootstraps the cluster in this shape.</summary>

@@ -78,6 +78,9 @@ public sealed class ReplicatedKvBackend : IKvBackend
     /// <summary>The leader of <paramref name="groupId"/> as this node last saw it; 0 when unknown or not hosted here.</summary>
     public ulong LeaderOf(ulong groupId) => _replicas.TryGetValue(groupId, out var replica) ? Volatile.Read(ref replica.LeaderId) : 0;
 
+    /// <summary>The term of <paramref name="groupId"/> as this node last saw it; 0 when not hosted here.</summary>
+    public ulong TermOf(ulong groupId) => _replicas.TryGetValue(groupId, out var replica) ? Volatile.Read(ref replica.Term) : 0;
+
     /// <summary>Starts watching the groups' leadership and serving those this node leads.</summary>
     public void Start() => _watch ??= Task.Run(WatchAsync);
 
