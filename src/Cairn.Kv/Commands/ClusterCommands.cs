@@ -186,7 +186,8 @@ internal static class ClusterCommands
     /// </summary>
     internal static string InfoText(ClusterTopology topology)
     {
-        long assigned = 0, ok = 0, size = 0;
+        long assigned = 0, ok = 0;
+        var masters = new HashSet<string>();
         foreach (var shard in topology.Shards)
         {
             var slots = 0;
@@ -197,8 +198,14 @@ internal static class ClusterCommands
 
             assigned += slots;
             ok += shard.LeaderId is null ? 0 : slots;
-            size += slots > 0 ? 1 : 0;
+            if (slots > 0 && shard.LeaderId is { } leader)
+            {
+                masters.Add(leader);
+            }
         }
+
+        // Redis's cluster_size counts masters serving slots; here a master is a node leading a group with slots.
+        var size = masters.Count;
 
         var myEpoch = 0UL;
         foreach (var node in topology.Nodes)
