@@ -103,6 +103,7 @@ internal sealed class ClusterNode : IAsyncDisposable
 
         _backend = new ReplicatedKvBackend(_host, _machines, Router.GroupOf, Router, log: _log);
         Router.Backend = _backend;
+        Router.IsConnected = _transport.IsConnected;
         _backend.LeaderReady += (group, term) => _background.Add(ReportLeaderAsync(control, group, term));
         _host.Start();
         _backend.Start();

@@ -21,6 +21,9 @@ internal sealed class ClusterRouter : IClusterRouter
         _self = self;
     }
 
+    /// <summary>Whether this node's connection to a peer is up (for the <c>connected</c> flag of <c>CLUSTER NODES</c>).</summary>
+    public Func<ulong, bool> IsConnected { get; set; } = _ => true;
+
     /// <summary>The node's keyspace, set once it exists (it needs this router first).</summary>
     public ReplicatedKvBackend? Backend { get; set; }
 
@@ -79,7 +82,7 @@ internal sealed class ClusterRouter : IClusterRouter
         {
             var (host, port) = Split(node.ClientAddress);
             var (_, busPort) = Split(node.RaftAddress);
-            nodes.Add(new ClusterNodeView(NodeName(node.Id), host, port, busPort, node.Id == _self, node.State is NodeState.Up or NodeState.Joining or NodeState.Draining, state.Epoch));
+            nodes.Add(new ClusterNodeView(NodeName(node.Id), host, port, busPort, node.Id == _self, node.State != NodeState.Removed && (node.Id == _self || IsConnected(node.Id)), state.Epoch));
         }
 
         var ranges = state.IsBootstrapped ? state.SlotRanges() : [];

@@ -263,6 +263,22 @@ public sealed class RpcRaftTransport : IRaftTransport, IAsyncDisposable
 
     private static string Name(ulong id) => id.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Whether the pair's connection to <paramref name="peer"/> is open now (false before <see cref="Attach"/>, or for an unknown peer).</summary>
+    public bool IsConnected(ulong peer)
+    {
+        RpcMesh? mesh;
+        lock (_lock)
+        {
+            mesh = _mesh;
+            if (!_channels.ContainsKey(peer))
+            {
+                return false;
+            }
+        }
+
+        return mesh is not null && mesh.IsConnected(Name(peer));
+    }
+
     /// <summary>
     /// The channel to <paramref name="to"/> over the pair's one connection, or null when not attached, not a peer, or
     /// cut off. A node's own calls to its peers (beyond Raft's) go over it too.
