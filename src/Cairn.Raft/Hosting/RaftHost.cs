@@ -89,7 +89,45 @@ public sealed class RaftHost : IDisposable
         ArgumentNullException.ThrowIfNull(machine);
         if (_started)
         {
-            throw new InvalidOperationException("Groups are added before the host starts.");
+            throw new InvalidOperationException("Groups are added before the host starts; a running host takes them with AddGroupAsync.");
+        }
+
+        CreateGroup(groupId, peers, machine);
+    }
+
+    /// <summary>
+    /// <see cref="AddGroup"/> for a running host: the group is opened on the loop thread (restoring its snapshot, if
+    /// its log has one) and takes part from the next round. A node given a new replica passes the group's voters
+    /// without itself, and waits for the leader to add it and send it a snapshot.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The group is already on this node.</exception>
+    public Task AddGroupAsync(ulong groupId, IReadOnlyList<ulong> peers, IGroupStateMachine machine)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(machine);
+        var done = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new Input.AddGroup(groupId, [.. peers], machine, done), done);
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Takes a group off this node (after the group removed this replica, or to drop a stale one): its proposals
+    /// fail, and its log records and snapshots are deleted. Its state machine is the caller's to dispose.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The group is not on this node.</exception>
+    /// <exception cref="InvalidOperationException">A snapshot of the group is being written or received; try again.</exception>
+    public Task RemoveGroupAsync(ulong groupId)
+    {
+        var done = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new Input.RemoveGroup(groupId, done), done);
+        return done.Task;
+    }
+
+    private void CreateGroup(ulong groupId, IReadOnlyList<ulong> peers, IGroupStateMachine machine)
+    {
+        if (_groups.ContainsKey(groupId))
+        {
+            throw new InvalidOperationException($"Node {NodeId} already has group {groupId}.");
         }
 
         var snapshots = SnapshotStore.Open(LocalFileSystem.Instance, Path.Combine(_snapshotRoot, $"g{groupId}"));
@@ -105,6 +143,48 @@ public sealed class RaftHost : IDisposable
         var group = new RaftGroup(groupId, node, log, machine, snapshots) { Applied = log.Snapshot.Index };
         group.UpdateMembers();
         _groups.Add(groupId, group);
+        _peers = null; // pings go to the new set of peers
+    }
+
+    private void DropGroup(Input.RemoveGroup remove)
+    {
+        if (!_groups.TryGetValue(remove.GroupId, out var group))
+        {
+            remove.Done.TrySetException(new KeyNotFoundException($"Node {NodeId} has no group {remove.GroupId}."));
+            return;
+        }
+
+        if (group.SnapshotWrite is not null || !group.TryBeginReceive())
+        {
+            remove.Done.TrySetException(new InvalidOperationException($"A snapshot of group {remove.GroupId} is being written or received on node {NodeId}; try again."));
+            return;
+        }
+
+        var gone = new ProposalDroppedException();
+        if (group.Proposals is { } queued)
+        {
+            foreach (var proposal in queued)
+            {
+                proposal.Done.TrySetException(gone);
+            }
+
+            group.Proposals = null;
+            _proposing.Remove(group);
+        }
+
+        group.FailPending(gone);
+        _groups.Remove(remove.GroupId);
+        _log.DropGroup(remove.GroupId);
+        try
+        {
+            Directory.Delete(Path.Combine(_snapshotRoot, $"g{remove.GroupId}"), recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        _peers = null;
+        remove.Done.TrySetResult(null);
     }
 
     /// <summary>Starts the loop thread.</summary>
@@ -483,6 +563,21 @@ public sealed class RaftHost : IDisposable
                 case Input.Read read:
                     StartRead(read);
                     break;
+                case Input.AddGroup add:
+                    try
+                    {
+                        CreateGroup(add.GroupId, add.Peers, add.Machine);
+                        add.Done.TrySetResult(null);
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or IOException or Cairn.Storage.CorruptionException or FormatException)
+                    {
+                        add.Done.TrySetException(e);
+                    }
+
+                    break;
+                case Input.RemoveGroup remove:
+                    DropGroup(remove);
+                    break;
                 case Input.Campaign campaign:
                     if (_groups.TryGetValue(campaign.GroupId, out var campaigner))
                     {
@@ -522,7 +617,11 @@ public sealed class RaftHost : IDisposable
 
                     break;
                 case Input.SnapshotWritten written:
-                    FinishSnapshot(_groups[written.GroupId], written);
+                    if (_groups.TryGetValue(written.GroupId, out var finished))
+                    {
+                        FinishSnapshot(finished, written);
+                    }
+
                     break;
                 case Input.Status status:
                     if (_groups.TryGetValue(status.GroupId, out var asked))
@@ -948,6 +1047,16 @@ public sealed class RaftHost : IDisposable
         }
 
         public sealed record Campaign(ulong GroupId) : Input;
+
+        public sealed record AddGroup(ulong GroupId, ulong[] Peers, IGroupStateMachine Machine, TaskCompletionSource<byte[]?> Done) : Input
+        {
+            public override void Fail(Exception reason) => Done.TrySetException(reason);
+        }
+
+        public sealed record RemoveGroup(ulong GroupId, TaskCompletionSource<byte[]?> Done) : Input
+        {
+            public override void Fail(Exception reason) => Done.TrySetException(reason);
+        }
 
         public sealed record Transfer(ulong GroupId, ulong To) : Input;
 

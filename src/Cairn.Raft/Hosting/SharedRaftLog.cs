@@ -143,6 +143,34 @@ public sealed class SharedRaftLog : IDisposable
         return log;
     }
 
+    /// <summary>
+    /// Deletes everything stored of a group (its entries, hard state and snapshot record) and closes its log, durably
+    /// and at once: for a replica the node no longer holds.
+    /// </summary>
+    public void DropGroup(ulong groupId)
+    {
+        _groups.Remove(groupId);
+
+        // In an order a crash cannot turn into a log that fails to open: first the hard state (whose commit index
+        // must not outrun the entries), then the entries from the last down (no gap appears), then the start.
+        _engine.Write(new WriteBatch().Delete(RaftLogKeys.HardState(groupId)));
+        var entries = _engine.ScanAll(KeyRange.Between(RaftLogKeys.Entry(groupId, 0), RaftLogKeys.Entry(groupId, ulong.MaxValue)), keysOnly: true).ToList();
+        var batch = new WriteBatch();
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            batch.Delete(entries[i].Key);
+            if (batch.Count >= 10_000)
+            {
+                _engine.Write(batch);
+                batch = new WriteBatch();
+            }
+        }
+
+        batch.Delete(RaftLogKeys.Compacted(groupId)).Delete(RaftLogKeys.Snapshot(groupId));
+        _engine.Write(batch);
+        _engine.Sync();
+    }
+
     /// <summary>Whether anything is staged and not yet durable.</summary>
     public bool HasStaged => _staged.Count > 0;
 

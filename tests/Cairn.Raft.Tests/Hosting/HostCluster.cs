@@ -43,14 +43,17 @@ internal sealed class HostCluster : IDisposable
     /// Starts (or restarts) a node. A node outside <see cref="Nodes"/> starts as a newcomer that waits for a leader
     /// to add it and send it the log or a snapshot.
     /// </summary>
-    public void Start(ulong node)
+    public void Start(ulong node) => Start(node, _groups);
+
+    /// <summary>Starts (or restarts) a node holding only <paramref name="groups"/> at start.</summary>
+    public void Start(ulong node, IReadOnlyList<ulong> groups)
     {
         var log = SharedRaftLog.Open(Path.Combine(_root, $"node-{node}"));
         var host = new RaftHost(
             _configure(new RaftHostOptions { NodeId = node, TickInterval = TimeSpan.FromMilliseconds(10), Seed = (int)node, HibernateAfterTicks = _hibernateAfterTicks }),
             log,
             Network.TransportFor(node));
-        foreach (var group in _groups)
+        foreach (var group in groups)
         {
             var machine = new RegisterMachine();
             Machines[(node, group)] = machine;
@@ -81,6 +84,11 @@ internal sealed class HostCluster : IDisposable
         {
             foreach (var (node, host) in Hosts)
             {
+                if (!Machines.ContainsKey((node, group)))
+                {
+                    continue; // the node does not hold the group
+                }
+
                 var status = await host.StatusAsync(group);
                 if (status.Role == RaftRole.Leader)
                 {
@@ -116,7 +124,7 @@ internal sealed class HostCluster : IDisposable
     public void WaitApplied(ulong group, string key, string value)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (Hosts.Keys.Any(node => Machines[(node, group)].Read(key) != value))
+        while (Hosts.Keys.Any(node => Machines.TryGetValue((node, group), out var machine) && machine.Read(key) != value))
         {
             Assert.True(DateTime.UtcNow < deadline, $"{key}={value} was not applied on every running node of group {group}");
             Thread.Sleep(5);
