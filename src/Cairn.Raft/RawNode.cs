@@ -86,6 +86,13 @@ public sealed class RawNode
     /// </summary>
     public ConfState ConfState => _log.Membership.Current;
 
+    /// <summary>
+    /// As leader, how far each member's log is known to match this one's (for deciding when a learner has caught
+    /// up); empty on a follower.
+    /// </summary>
+    public IReadOnlyDictionary<ulong, ulong> MatchIndexes() =>
+        Role == RaftRole.Leader ? _progress.ToDictionary(p => p.Key, p => p.Key == Id ? _log.LastIndex : p.Value.Match) : new Dictionary<ulong, ulong>();
+
     /// <summary>The node a leader is handing leadership to, or <see cref="None"/>.</summary>
     public ulong LeadTransferee { get; private set; }
 

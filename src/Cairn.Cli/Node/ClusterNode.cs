@@ -80,17 +80,19 @@ internal sealed class ClusterNode : IAsyncDisposable
             _host.AddGroup(InitialLayout.ControlGroupId, Layout.ControlVoters, Control);
         }
 
+        // The first start takes the layout's groups; later starts the groups this node's log holds (placement
+        // may have moved replicas since), and the placement loop then follows the control group.
+        var kvDir = Path.Combine(dataDir, "kv");
+        var stored = _raftLog.StoredGroups().Where(g => g != InitialLayout.ControlGroupId).ToHashSet();
+        var firstStart = _raftLog.StoredGroups().Count == 0;
         foreach (var (groupId, replicas) in Layout.ShardGroups)
         {
-            if (!replicas.Contains(self.NodeId))
+            if (firstStart ? replicas.Contains(self.NodeId) : stored.Remove(groupId))
             {
-                continue;
+                var machine = ReplicaPlacement.OpenMachine(kvDir, groupId);
+                _machines.Add(machine);
+                _host.AddGroup(groupId, replicas, machine); // the group's first voters: its log replays from them
             }
-
-            var engine = LogStore.Open(Path.Combine(dataDir, "kv", $"g{groupId}"), new LogStoreOptions { Sync = SyncPolicy.None });
-            var machine = new ShardStateMachine(groupId, engine);
-            _machines.Add(machine);
-            _host.AddGroup(groupId, replicas, machine);
         }
 
         var router = new RpcRouter();
@@ -108,10 +110,106 @@ internal sealed class ClusterNode : IAsyncDisposable
         _host.Start();
         _backend.Start();
 
-        _resp = new RespServer(_backend, new KvServerOptions { BindAddress = _settings.BindAddress, Port = self.RespPort, Cluster = Router }, _log);
+        _resp = new RespServer(_backend, new KvServerOptions { BindAddress = _settings.BindAddress, Port = self.RespPort, Cluster = Router, Admin = args => Admin(control, args) }, _log);
         _resp.Start();
         _background.Add(BootstrapAsync(control));
         _background.Add(BalanceLeadersAsync());
+        var placement = new ReplicaPlacement(self.NodeId, _host, _backend, _transport, control, Layout, kvDir, addresses.Keys, _log);
+        var scheduler = new PlacementScheduler(control, _settings.Replication, _settings.DownAfter, TimeProvider.System, _log);
+        _background.Add(EveryAsync(TimeSpan.FromMilliseconds(300), "placement", ct => placement.ReconcileAsync(Control.State, ct)));
+        _background.Add(EveryAsync(TimeSpan.FromSeconds(1), "scheduler", async ct =>
+        {
+            if (Control.State.IsBootstrapped && (await Host.StatusAsync(InitialLayout.ControlGroupId)).Role == Cairn.Raft.RaftRole.Leader)
+            {
+                await scheduler.RunOnceAsync(Control.State, ct);
+            }
+        }));
+        _background.Add(EveryAsync(TimeSpan.FromSeconds(2), "heartbeat", async ct =>
+        {
+            if (Control.State.IsBootstrapped)
+            {
+                await control.ProposeAsync(MetaCommands.Heartbeat(_settings.NodeId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ct);
+            }
+        }));
+    }
+
+    /// <summary>
+    /// <c>CAIRN.ADMIN</c>: <c>DRAIN id</c> (the scheduler moves the node's replicas and leaderships away),
+    /// <c>UNDRAIN id</c>, <c>REMOVE id</c> (once it holds no replica), <c>PLACEMENT</c> (nodes and groups as the
+    /// control group records them).
+    /// </summary>
+    private string Admin(ControlClient control, IReadOnlyList<string> args)
+    {
+        var verb = args[0].ToUpperInvariant();
+        if (verb == "PLACEMENT")
+        {
+            return Placement(Control.State);
+        }
+
+        if (args.Count != 2 || !ulong.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var nodeId) || nodeId == 0)
+        {
+            throw new ArgumentException($"usage: CAIRN.ADMIN DRAIN|UNDRAIN|REMOVE <node id> | PLACEMENT (got '{string.Join(' ', args)}')");
+        }
+
+        var command = verb switch
+        {
+            "DRAIN" => MetaCommands.DrainNode(nodeId),
+            "UNDRAIN" => MetaCommands.MarkNodeUp(nodeId),
+            "REMOVE" => MetaCommands.RemoveNode(nodeId),
+            _ => throw new ArgumentException($"unknown CAIRN.ADMIN verb '{args[0]}'; try DRAIN, UNDRAIN, REMOVE or PLACEMENT"),
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var reply = control.ProposeAsync(command, timeout.Token).GetAwaiter().GetResult();
+        return reply.Status switch
+        {
+            MetaStatus.Ok => $"OK: {verb.ToLowerInvariant()} node {nodeId}",
+            MetaStatus.AlreadyApplied => $"OK: node {nodeId} already {verb.ToLowerInvariant()}ed",
+            _ => throw new InvalidOperationException(reply.Error),
+        };
+    }
+
+    /// <summary>The control group's nodes and groups, one line each.</summary>
+    internal static string Placement(ClusterState state)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var node in state.Nodes.Values)
+        {
+            var replicas = state.Groups.Values.Count(g => g.HasReplica(node.Id));
+            var leads = state.Groups.Values.Count(g => g.LeaderHint == node.Id);
+            text.Append(CultureInfo.InvariantCulture, $"node {node.Id} {node.State.ToString().ToLowerInvariant()} {node.ClientAddress} replicas={replicas} leads={leads}\n");
+        }
+
+        foreach (var group in state.Groups.Values)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"group {group.Id} voters={string.Join(',', group.Voters)} learners={string.Join(',', group.Learners)} leader={group.LeaderHint} slots={state.SlotCount(group.Id)}\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Runs <paramref name="work"/> every <paramref name="interval"/> until the node stops, logging what fails.</summary>
+    private async Task EveryAsync(TimeSpan interval, string name, Func<CancellationToken, Task> work)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, _stop.Token);
+                await work(_stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or RpcException or KeyNotFoundException or ObjectDisposedException)
+            {
+                if (!_stop.IsCancellationRequested)
+                {
+                    _log($"{name}: {e.Message}");
+                }
+            }
+        }
     }
 
     /// <summary>Waits until every slot is served by a group with a known leader (<c>cluster_state:ok</c>).</summary>
@@ -133,6 +231,7 @@ internal sealed class ClusterNode : IAsyncDisposable
             await _resp.DisposeAsync();
         }
 
+        _stop.Cancel();
         _backend?.Dispose();
         _host?.Dispose();
         try
@@ -154,9 +253,12 @@ internal sealed class ClusterNode : IAsyncDisposable
         }
 
         _raftLog?.Dispose();
-        foreach (var machine in _machines)
+        if (_backend is not null)
         {
-            machine.Dispose();
+            foreach (var groupId in _backend.Groups.ToList())
+            {
+                _backend.RemoveReplica(groupId)?.Dispose();
+            }
         }
 
         _stop.Dispose();
@@ -221,9 +323,12 @@ internal sealed class ClusterNode : IAsyncDisposable
             foreach (var (group, preferred) in Layout.PreferredLeaders)
             {
                 var backend = _backend;
-                if (backend is null || preferred == _settings.NodeId || !backend.Serves(group))
+                var state = Control.State;
+                if (backend is null || preferred == _settings.NodeId || !backend.Serves(group)
+                    || state.GroupOrNull(group) is not { } record || !record.Voters.Contains(preferred)
+                    || state.NodeOrNull(preferred)?.State != NodeState.Up)
                 {
-                    continue;
+                    continue; // no preference while the preferred node is not an up voter of the group
                 }
 
                 var term = backend.TermOf(group);

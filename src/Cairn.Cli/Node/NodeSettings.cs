@@ -43,5 +43,8 @@ internal sealed record NodeSettings
     /// <summary>Applied entries between a shard group's snapshots.</summary>
     public int SnapshotEntries { get; init; } = 100_000;
 
+    /// <summary>How long a node may miss heartbeats before the scheduler re-creates its replicas elsewhere.</summary>
+    public TimeSpan DownAfter { get; init; } = TimeSpan.FromMinutes(5);
+
     public NodeMember Self => Members.First(m => m.NodeId == NodeId);
 }

@@ -27,7 +27,8 @@ internal sealed class CommandTable
             .Concat(KeyCommands.All)
             .Concat(ServerCommands.All)
             .Concat(DatastoreCommands.All)
-            .Concat(ClusterCommands.All));
+            .Concat(ClusterCommands.All)
+            .Concat(AdminCommands.All));
 
     public IReadOnlyCollection<CommandSpec> Commands => _byName.Values;
 

@@ -24,8 +24,9 @@ public sealed class ReplicatedKvBackend : IKvBackend
     private readonly TimeProvider _clock;
     private readonly Action<string> _log;
     private readonly CompletionTracker _tracker = new();
-    private readonly Dictionary<ulong, ShardReplica> _replicas = [];
-    private readonly ShardReplica[] _ordered;
+    private readonly Lock _membership = new();
+    private volatile Dictionary<ulong, ShardReplica> _replicas = []; // replaced whole when a replica comes or goes
+    private volatile ShardReplica[] _ordered;
     private readonly CancellationTokenSource _stop = new();
     private Task? _watch;
 
@@ -44,12 +45,14 @@ public sealed class ReplicatedKvBackend : IKvBackend
         _router = router ?? throw new ArgumentNullException(nameof(router));
         _clock = clock ?? TimeProvider.System;
         _log = log ?? (_ => { });
+        var replicas = new Dictionary<ulong, ShardReplica>();
         foreach (var machine in machines)
         {
-            _replicas.Add(machine.GroupId, new ShardReplica(machine, new ReadBarrier(host, machine.GroupId, _tracker)));
+            replicas.Add(machine.GroupId, new ShardReplica(machine, new ReadBarrier(host, machine.GroupId, _tracker)));
         }
 
-        _ordered = [.. _replicas.Values.OrderBy(r => r.GroupId)];
+        _replicas = replicas;
+        _ordered = [.. replicas.Values.OrderBy(r => r.GroupId)];
         MaxKeySize = Math.Min(Limits.MaxKeySize, MinOf(m => m.Engine.MaxKeySize) - EngineKeys.ExpiryHeader);
         MaxValueSize = Math.Min(Limits.MaxValueSize, MinOf(m => m.Engine.MaxValueSize) - StoredValue.MaxHeader);
     }
@@ -68,6 +71,43 @@ public sealed class ReplicatedKvBackend : IKvBackend
 
     /// <inheritdoc/>
     public long ExpiringKeys => Leaders().Sum(l => l.Keyspace.ExpiringKeys);
+
+    /// <summary>The shard groups this node holds replicas of.</summary>
+    public IReadOnlyCollection<ulong> Groups => _replicas.Keys;
+
+    /// <summary>Serves a replica this node just took (its group already added to the host).</summary>
+    public void AddReplica(ShardStateMachine machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        lock (_membership)
+        {
+            var replicas = new Dictionary<ulong, ShardReplica>(_replicas) { [machine.GroupId] = new ShardReplica(machine, new ReadBarrier(_host, machine.GroupId, _tracker)) };
+            _ordered = [.. replicas.Values.OrderBy(r => r.GroupId)];
+            _replicas = replicas;
+        }
+    }
+
+    /// <summary>Stops serving a replica this node gives up; returns its state machine (the caller disposes it), or null.</summary>
+    public ShardStateMachine? RemoveReplica(ulong groupId)
+    {
+        ShardReplica? replica;
+        lock (_membership)
+        {
+            var replicas = new Dictionary<ulong, ShardReplica>(_replicas);
+            if (!replicas.Remove(groupId, out replica))
+            {
+                return null;
+            }
+
+            _ordered = [.. replicas.Values.OrderBy(r => r.GroupId)];
+            _replicas = replicas;
+        }
+
+        var leader = replica.Leader;
+        replica.Leader = null;
+        leader?.Dispose();
+        return replica.Machine;
+    }
 
     /// <summary>Whether this node hosts a replica of <paramref name="groupId"/>.</summary>
     public bool Hosts(ulong groupId) => _replicas.ContainsKey(groupId);
@@ -327,9 +367,18 @@ public sealed class ReplicatedKvBackend : IKvBackend
         {
             foreach (var replica in _ordered)
             {
+                if (!_replicas.ContainsKey(replica.GroupId))
+                {
+                    continue; // given up meanwhile
+                }
+
                 try
                 {
                     await WatchAsync(replica);
+                }
+                catch (KeyNotFoundException)
+                {
+                    // The host dropped the group before this node stopped serving it.
                 }
                 catch (Exception e) when (e is not OutOfMemoryException && !_stop.IsCancellationRequested)
                 {
@@ -387,6 +436,13 @@ public sealed class ReplicatedKvBackend : IKvBackend
             built = new LeaderKeyspace(status.Term, overlay, new LocalKvBackend(overlay, _clock));
             ReadTokens.Take(); // what building read is not a client's
             replica.Leader = built;
+            if (!_replicas.TryGetValue(replica.GroupId, out var current) || current != replica)
+            {
+                replica.Leader = null; // the replica was given up while its keyspace was being built
+                built.Dispose();
+                return;
+            }
+
             _log($"shard group {replica.GroupId}: serving as leader in term {status.Term}");
             LeaderReady?.Invoke(replica.GroupId, status.Term);
         }

@@ -41,6 +41,14 @@ public sealed record KvServerOptions
     /// </summary>
     public IClusterRouter? Cluster { get; init; }
 
+    /// <summary>
+    /// The operator commands behind <c>CAIRN.ADMIN</c> (a cluster node's: drain, remove…), given the arguments after
+    /// the command name and returning the text to show; null on a server that has none. It may block: the command
+    /// runs off the socket threads. Throws <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/>
+    /// with the message the client sees.
+    /// </summary>
+    public Func<IReadOnlyList<string>, string>? Admin { get; init; }
+
     /// <summary>Whether authentication is required before other commands.</summary>
     public bool RequiresAuth => RequirePass is not null || Users.Count > 0;
 }

@@ -54,7 +54,8 @@ internal sealed class RaftGroup(ulong id, RawNode node, GroupLog log, IGroupStat
     }
 
     public RaftGroupStatus Status => new(
-        Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex, Hibernating, Log.FirstIndex, Log.Snapshot.IsEmpty ? null : Log.Snapshot, Node.ConfState);
+        Id, Node.Role, Node.Term, Node.LeaderId, Node.CommitIndex, Applied, Node.LastIndex, Hibernating, Log.FirstIndex, Log.Snapshot.IsEmpty ? null : Log.Snapshot, Node.ConfState,
+        Node.Role == RaftRole.Leader ? Node.MatchIndexes() : null);
 
     /// <summary>Applies committed entries and answers the proposals they carry.</summary>
     public void Apply(IReadOnlyList<Entry> committed)

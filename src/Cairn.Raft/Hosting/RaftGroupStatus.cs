@@ -12,6 +12,7 @@ namespace Cairn.Raft.Hosting;
 /// <param name="FirstIndex">The first entry still in this node's log (those before it are compacted behind a snapshot).</param>
 /// <param name="Snapshot">The newest snapshot this node's log is based on, or null when it has none.</param>
 /// <param name="Membership">The group's voters and learners as this node knows them.</param>
+/// <param name="Matched">As leader, how far each member's log matches this one's; null on a follower.</param>
 public readonly record struct RaftGroupStatus(
     ulong GroupId,
     RaftRole Role,
@@ -23,4 +24,5 @@ public readonly record struct RaftGroupStatus(
     bool Hibernating,
     ulong FirstIndex = 1,
     SnapshotMetadata? Snapshot = null,
-    ConfState? Membership = null);
+    ConfState? Membership = null,
+    IReadOnlyDictionary<ulong, ulong>? Matched = null);
