@@ -19,7 +19,11 @@ internal sealed class ClusterClient(IReadOnlyList<string> seeds) : IAsyncDisposa
     /// <summary>Sends <paramref name="command"/> about <paramref name="key"/> once (following redirects) and returns the final reply, errors included.</summary>
     /// <param name="entry">The node to ask first, or null for the node last learned for the slot (else a random seed).</param>
     /// <exception cref="RespConnectionException">A node on the way could not be reached.</exception>
-    public async Task<RespReply> ExecuteAsync(string key, RespCommand command, string? entry = null, CancellationToken cancellationToken = default)
+    public async Task<RespReply> ExecuteAsync(string key, RespCommand command, string? entry = null, CancellationToken cancellationToken = default) =>
+        (await ExecuteAtAsync(key, command, entry, cancellationToken)).Reply;
+
+    /// <summary>As <see cref="ExecuteAsync"/>, also saying which node gave the final reply.</summary>
+    public async Task<(RespReply Reply, string Node)> ExecuteAtAsync(string key, RespCommand command, string? entry = null, CancellationToken cancellationToken = default)
     {
         var slot = HashSlot.Of(key);
         var address = entry ?? Volatile.Read(ref _slotNodes[slot]) ?? seeds[Random.Shared.Next(seeds.Count)];
@@ -40,7 +44,7 @@ internal sealed class ClusterClient(IReadOnlyList<string> seeds) : IAsyncDisposa
 
             if (!reply.IsError || hop == MaxRedirects || Redirect(reply.Text) is not { } redirect)
             {
-                return reply;
+                return (reply, address);
             }
 
             (address, asking) = (redirect.Address, redirect.Ask);

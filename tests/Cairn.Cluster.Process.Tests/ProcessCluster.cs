@@ -141,6 +141,18 @@ internal sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>For each running node, the slots it says it leads (the <c>myself</c> line of its <c>CLUSTER NODES</c>).</summary>
+    public async Task<Dictionary<int, bool[]>> SelfLedSlotsAsync()
+    {
+        var result = new Dictionary<int, bool[]>();
+        foreach (var node in Enumerable.Range(0, Count).Where(i => _nodes[i].IsRunning))
+        {
+            result[node] = (await SlotLeadersAsync(node))[node];
+        }
+
+        return result;
+    }
+
     /// <summary>From <c>CLUSTER NODES</c> as <paramref name="askNode"/> sees it: for each node index, the slots it leads.</summary>
     public async Task<Dictionary<int, bool[]>> SlotLeadersAsync(int askNode)
     {
