@@ -156,6 +156,24 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{acknowledged.Count} writes acknowledged, {failures} attempts not acknowledged");
+
+        // What clients route by moves off the dead node too: the survivors' CLUSTER NODES give it no slots.
+        var routed = Stopwatch.StartNew();
+        while (true)
+        {
+            var views = await Task.WhenAll(Enumerable.Range(0, Nodes).Where(i => i != restart).Select(cluster.SlotLeadersAsync));
+            var stale = views.Sum(v => v[restart].Count(s => s));
+            if (stale == 0)
+            {
+                break;
+            }
+
+            Assert.True(routed.Elapsed < TimeSpan.FromSeconds(10), $"10 s after the failover, the survivors' CLUSTER NODES still give the dead node {stale} slots");
+            await Task.Delay(100);
+        }
+
+        output.WriteLine($"the survivors' CLUSTER NODES gave the dead node no slots {routed.ElapsedMilliseconds} ms after the writers stopped");
+        await cluster.WaitForStateOkAsync(TimeSpan.FromSeconds(10));
         await cluster.RestartAsync(restart);
         await cluster.WaitForStateOkAsync(TimeSpan.FromSeconds(30));
 
