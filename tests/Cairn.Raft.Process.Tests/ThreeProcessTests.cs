@@ -6,6 +6,7 @@ using Cairn.Raft.Hosting.Protocol;
 using Cairn.Rpc;
 using Cairn.Simulation.Checking;
 using Cairn.Simulation.Clients;
+using Cairn.Testing;
 using Xunit.Abstractions;
 
 namespace Cairn.Raft.Process.Tests;
@@ -26,7 +27,7 @@ public sealed class ThreeProcessTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"seed {seed} (replay: dotnet test tests/Cairn.Raft.Process.Tests -e CAIRN_SEED={seed})");
         var random = new Random(seed);
         var secret = "process-test-secret-" + Guid.NewGuid().ToString("N");
-        var ports = RaftNodeProcess.FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         var peers = string.Join(',', ports.Select((p, i) => $"{i + 1}=127.0.0.1:{p}"));
         var endpoints = ports.Select(p => $"127.0.0.1:{p}").ToArray();
         var nodes = Enumerable.Range(1, 3).Select(i => new RaftNodeProcess((ulong)i, peers, Path.Combine(_root, $"n{i}"), secret)).ToArray();
