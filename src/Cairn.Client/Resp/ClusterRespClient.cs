@@ -17,7 +17,9 @@ namespace Cairn.Client.Resp;
 /// same connection; the map is left as it is.</item>
 /// <item><c>-TRYAGAIN</c> and <c>-CLUSTERDOWN</c>: the command is sent again after a short, growing wait, up to
 /// <see cref="ClusterRespClientOptions.MaxRetries"/> times; after that the error reply stands.</item>
-/// <item>After <see cref="ClusterRespClientOptions.MaxRedirects"/> redirects a command fails with
+/// <item>A command redirected more than once waits before each further redirect (<see cref="ClusterRespClientOptions.RetryDelay"/>,
+/// doubling), since nodes can briefly point at each other while a shard group changes leader. After
+/// <see cref="ClusterRespClientOptions.MaxRedirects"/> redirects a command fails with
 /// <see cref="ClusterRedirectException"/>. A command that fails on a connection is not sent again (it may have been
 /// applied); the map is reloaded in the background.</item>
 /// </list>
@@ -272,6 +274,13 @@ public sealed class ClusterRespClient : IAsyncDisposable
                 }
 
                 Interlocked.Increment(ref _redirects);
+                if (redirects > 1)
+                {
+                    // Redirected again: nodes may disagree while a slot changes hands; give them a moment.
+                    var delay = Options.RetryDelay * (1 << Math.Min(redirects - 2, 5));
+                    await Task.Delay(delay < MaxRetryDelay ? delay : MaxRetryDelay, cancellationToken);
+                }
+
                 if (moved)
                 {
                     _map.SetOwner(redirectSlot, target);

@@ -15,7 +15,10 @@ public sealed record ClusterRespClientOptions
     /// </summary>
     public RespClientOptions Node { get; init; } = new();
 
-    /// <summary>The most <c>-MOVED</c> and <c>-ASK</c> redirects one command follows before it fails. Default 5.</summary>
+    /// <summary>
+    /// The most <c>-MOVED</c> and <c>-ASK</c> redirects one command follows before it fails. Default 5; from the
+    /// second on, each waits <see cref="RetryDelay"/>, doubled every time.
+    /// </summary>
     public int MaxRedirects { get; init; } = 5;
 
     /// <summary>
