@@ -27,6 +27,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private ulong _pendingToken;
     private ulong _firstPendingToken;
+    private bool _discardReplies;
     private bool _closeAfterReply;
     private bool _leaveIoThread;
 
@@ -181,6 +182,7 @@ internal sealed class ClientConnection : IAsyncDisposable
                     {
                         // The write was applied but cannot be made durable (or replicated): never acknowledge it as if it were.
                         Server.Log($"client {Id}: closing, a write could not be made durable: {e.Message}");
+                        _discardReplies = true; // the buffered replies acknowledge it: they must never be sent
                         break;
                     }
 
@@ -454,6 +456,21 @@ internal sealed class ClientConnection : IAsyncDisposable
         }
 
         await _closed.CancelAsync();
+        if (_discardReplies)
+        {
+            // Completing the writer would flush what it holds; resetting the connection first makes that flush fail,
+            // so the client sees the connection drop without the replies of the round (its outcome is unknown).
+            if (_socket is not null)
+            {
+                _socket.LingerState = new LingerOption(true, 0);
+                _socket.Close();
+            }
+            else
+            {
+                await _stream.DisposeAsync();
+            }
+        }
+
         try
         {
             await _output.CompleteAsync();

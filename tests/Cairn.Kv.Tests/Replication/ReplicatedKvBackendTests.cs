@@ -161,4 +161,71 @@ public sealed class ReplicatedKvBackendTests
             await Task.Delay(50);
         }
     }
+
+    [Fact]
+    public async Task Writes_acknowledged_while_leadership_moves_are_all_read_back()
+    {
+        await using var cluster = await ShardCluster.StartAsync(groups: 1);
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        using var stop = new CancellationTokenSource();
+
+        async Task WriteAsync(int writer)
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var key = $"w{writer}:{n}";
+                try
+                {
+                    var backend = cluster.LeaderFor(key).Backend;
+                    var result = backend.Set(B(key), B("v" + n), default, null);
+                    await backend.WhenDoneAsync(result.Token, result.Token);
+                    acknowledged[key] = "v" + n;
+                }
+                catch (Exception e) when (e is KvException or ReplicationFailedException or InvalidOperationException)
+                {
+                    await Task.Delay(5);
+                }
+            }
+        }
+
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
+        for (var i = 0; i < 6; i++)
+        {
+            await Task.Delay(300);
+            var leader = cluster.LeaderFor("x");
+            var target = cluster.Nodes.Keys.First(id => id != leader.Id);
+            leader.Host.TransferLeadership(ShardCluster.FirstGroup, target);
+            await Task.Delay(200);
+            await cluster.WaitServedAsync();
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        await cluster.WaitServedAsync();
+        Assert.True(acknowledged.Count > 100, $"only {acknowledged.Count} writes acknowledged");
+        var missing = new List<string>();
+        foreach (var (key, value) in acknowledged)
+        {
+            string? read = null;
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                try
+                {
+                    read = await GetAsync(cluster, key);
+                    break;
+                }
+                catch (Exception e) when (e is KvException or ReplicationFailedException or InvalidOperationException)
+                {
+                    await Task.Delay(20);
+                }
+            }
+
+            if (read != value)
+            {
+                missing.Add($"{key}={read ?? "nil"}");
+            }
+        }
+
+        Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged writes are not read back: {string.Join(", ", missing.Take(10))}");
+    }
 }

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Cairn.Client.Resp;
+using Cairn.Testing;
+using Xunit.Abstractions;
+
+namespace Cairn.Cluster.Process.Tests;
+
+/// <summary>Shrinking a running cluster: a node is drained while clients write, then removed and stopped.</summary>
+[Trait("Category", "Process")]
+public sealed partial class DrainProcessTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_node_drained_under_load_hands_over_every_replica_is_removed_and_no_acknowledged_write_is_lost()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(4, output);
+        await using var client = new ClusterClient([.. Enumerable.Range(0, 3).Select(cluster.Address)]);
+        var acknowledged = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        using var stop = new CancellationTokenSource();
+
+        async Task WriteAsync(int writer)
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var key = $"d{writer}:{n}";
+                var value = $"v{n}";
+                try
+                {
+                    var reply = await client.ExecuteAsync(key, new RespCommand("SET").Add(key).Add(value));
+                    if (reply.Kind == RespReplyKind.SimpleString && reply.Text == "OK")
+                    {
+                        acknowledged[key] = value;
+                        continue;
+                    }
+                }
+                catch (RespConnectionException)
+                {
+                }
+
+                await Task.Delay(20);
+            }
+        }
+
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.StartsWith("OK", await cluster.AskAsync(0, "CAIRN.ADMIN", "DRAIN", "4"), StringComparison.Ordinal);
+
+            // The scheduler moves node 4's replicas (6 of the 8 groups' 24) to the other three, one step at a time.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+            string placement;
+            while (true)
+            {
+                placement = await cluster.AskAsync(0, "CAIRN.ADMIN", "PLACEMENT");
+                if (placement.Contains("node 4 draining 127.0.0.1:", StringComparison.Ordinal) && NodeReplicas(placement, 4) == 0 && !placement.Contains("learners=1", StringComparison.Ordinal)
+                    && !placement.Contains("learners=2", StringComparison.Ordinal) && !placement.Contains("learners=3", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "node 4 still holds replicas after 90 s:\n" + placement);
+                await Task.Delay(500);
+            }
+
+            output.WriteLine(placement);
+            Assert.Equal(8, NodeReplicas(placement, 1));
+            Assert.Equal(8, NodeReplicas(placement, 2));
+            Assert.Equal(8, NodeReplicas(placement, 3));
+            Assert.StartsWith("OK", await cluster.AskAsync(0, "CAIRN.ADMIN", "REMOVE", "4"), StringComparison.Ordinal);
+            Assert.Contains("node 4 removed", await cluster.AskAsync(1, "CAIRN.ADMIN", "PLACEMENT"), StringComparison.Ordinal);
+            cluster.Node(3).Kill();
+            await Task.Delay(TimeSpan.FromSeconds(1)); // writes go on without node 4
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+        }
+
+        await cluster.WaitForStateOkAsync(TimeSpan.FromSeconds(30), 0, 1, 2);
+        output.WriteLine($"{acknowledged.Count} writes acknowledged");
+        Assert.True(acknowledged.Count > 50, $"only {acknowledged.Count} writes were acknowledged");
+        foreach (var (key, value) in acknowledged)
+        {
+            var reply = await client.ExecuteUntilAnsweredAsync(key, new RespCommand("GET").Add(key), TimeSpan.FromSeconds(10));
+            Assert.True(reply.AsString() == value, $"{key}: expected {value}, read {reply.AsString() ?? "nil"}");
+        }
+    }
+
+    private static int NodeReplicas(string placement, int node)
+    {
+        var match = Regex.Match(placement, $@"^node {node} \S+ \S+ replicas=(\d+)", RegexOptions.Multiline);
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
+    }
+}
