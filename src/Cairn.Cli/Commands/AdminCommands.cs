@@ -42,13 +42,6 @@ public static class AdminCommands
             password,
             json,
         };
-        admin.Validators.Add(result =>
-        {
-            if (result.GetValue(seed) is not null && result.GetValue(client) is not null)
-            {
-                result.AddError("Give --seed or --client, not both.");
-            }
-        });
         admin.Subcommands.Add(Create("status", "Show the cluster's state, its nodes up, groups, slots covered, keys, and every problem.", options, PrintStatus));
         admin.Subcommands.Add(Create("nodes", "Show each node: address, internal port, reachable, groups led, replicas held, slots served, keys.", options, PrintNodes));
         admin.Subcommands.Add(Create("groups", "Show each shard group: its slot ranges, slot count, leader and replicas.", options, PrintGroups));
@@ -59,6 +52,15 @@ public static class AdminCommands
     private static Command Create(string name, string description, Options options, Func<ClusterSnapshot, bool, int> print)
     {
         var command = new Command(name, description);
+
+        // On the subcommand: a parent's validators do not run when a subcommand is invoked.
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(options.Seed) is not null && result.GetValue(options.Client) is not null)
+            {
+                result.AddError("Give --seed or --client, not both.");
+            }
+        });
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (seeds, password) = Seeds(parseResult, options);
