@@ -55,7 +55,8 @@ internal sealed record NodeReport(
 /// <param name="Leader">Its leader's short id, or null when it has none.</param>
 /// <param name="LeaderId">Its leader's full id, or null.</param>
 /// <param name="Replicas">Its replicas' short ids.</param>
-internal sealed record GroupReport(string Group, string Slots, int SlotCount, string? Leader, string? LeaderId, IReadOnlyList<string> Replicas);
+/// <param name="ReplicasDown">The replicas the seed does not see online (<c>health</c> other than <c>online</c>).</param>
+internal sealed record GroupReport(string Group, string Slots, int SlotCount, string? Leader, string? LeaderId, IReadOnlyList<string> Replicas, IReadOnlyList<string> ReplicasDown);
 
 /// <summary>One slot range in <c>cairn admin slots</c>.</summary>
 /// <param name="Start">The first slot.</param>
@@ -162,7 +163,8 @@ internal static class AdminReport
                 SlotRange.Total(shard.Slots),
                 shard.Master is { } master ? NodeIds.Short(master.Id) : null,
                 shard.Master?.Id,
-                [.. shard.Replicas.Select(r => NodeIds.Short(r.Id))])),
+                [.. shard.Replicas.Select(r => NodeIds.Short(r.Id))],
+                [.. shard.Replicas.Where(r => r.Health != "online").Select(r => NodeIds.Short(r.Id))])),
         ];
     }
 

@@ -172,7 +172,7 @@ public static class AdminCommands
                 Markup.Escape(g.Slots.Length == 0 ? "-" : g.Slots),
                 g.SlotCount.ToString(CultureInfo.InvariantCulture),
                 g.Leader is null ? "[red]none[/]" : Markup.Escape(g.Leader),
-                Markup.Escape(g.Replicas.Count == 0 ? "-" : string.Join(',', g.Replicas)));
+                g.Replicas.Count == 0 ? "-" : string.Join(',', g.Replicas.Select(r => g.ReplicasDown.Contains(r) ? $"[red]{Markup.Escape(r)} (down)[/]" : Markup.Escape(r))));
         }
 
         Console().Write(table);
