@@ -210,7 +210,7 @@ public sealed class AdminCommandTests
         Assert.Contains("cluster support disabled", line, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "bug: a SET acknowledged with OK right after cluster_state:ok, while shard groups are handed to their preferred leaders, is sometimes lost (GET returns nil, no node counts it)")]
+    [Fact(Skip = "bug: a SET acknowledged with OK right after cluster_state:ok, while shard groups are handed to their preferred leaders, is sometimes lost: GET returns nil and no node counts it (lost the first few keys in 2 of 3 runs here)")]
     public void Writes_acknowledged_during_the_leader_hand_off_are_kept()
     {
         using var temp = new TempDirectory();
@@ -218,7 +218,7 @@ public sealed class AdminCommandTests
         try
         {
             var basePort = StartCluster(temp, nodes);
-            const int keys = 24;
+            const int keys = 200;
             for (var i = 0; i < keys; i++)
             {
                 RedisCli(basePort, "SET", $"handoff-key-{i}", $"value-{i}");
