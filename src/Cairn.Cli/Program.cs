@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(RaftNodeCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ConfigCommands.Create());
+        root.Subcommands.Add(AdminCommands.Create());
         return root;
     }
 }
