@@ -210,7 +210,7 @@ public sealed class AdminCommandTests
         Assert.Contains("cluster support disabled", line, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "bug: a SET acknowledged with OK right after cluster_state:ok, while shard groups are handed to their preferred leaders, is sometimes lost: GET returns nil and no node counts it (lost the first few keys in 2 of 3 runs here)")]
+    [Fact]
     public void Writes_acknowledged_during_the_leader_hand_off_are_kept()
     {
         using var temp = new TempDirectory();
@@ -219,12 +219,18 @@ public sealed class AdminCommandTests
         {
             var basePort = StartCluster(temp, nodes);
             const int keys = 200;
+            var acknowledged = new List<int>();
             for (var i = 0; i < keys; i++)
             {
-                RedisCli(basePort, "SET", $"handoff-key-{i}", $"value-{i}");
+                // A write whose leader changed under it is not acknowledged (the connection drops): only OKs count.
+                if (RunRedisCli(basePort, ["SET", $"handoff-key-{i}", $"value-{i}"]).Stdout.Trim() == "OK")
+                {
+                    acknowledged.Add(i);
+                }
             }
 
-            var lost = Enumerable.Range(0, keys).Where(i => RunRedisCli(basePort, ["GET", $"handoff-key-{i}"]).Stdout.Trim() != $"value-{i}").ToList();
+            Assert.True(acknowledged.Count > keys / 2, $"only {acknowledged.Count} of {keys} writes were acknowledged");
+            var lost = acknowledged.Where(i => RunRedisCli(basePort, ["GET", $"handoff-key-{i}"]).Stdout.Trim() != $"value-{i}").ToList();
             Assert.True(lost.Count == 0, $"acknowledged, then lost: {string.Join(", ", lost.Select(i => $"handoff-key-{i}"))}\n{Diagnose(basePort, "handoff-key-", keys)}");
         }
         finally
@@ -246,8 +252,7 @@ public sealed class AdminCommandTests
         {
             var basePort = StartCluster(temp, nodes);
 
-            // Writes during the hand-off of groups to their preferred leaders can be lost (see the skipped test
-            // above), so write once every node leads its two groups.
+            // Write once every node leads its two groups: a write caught by a leader hand-off is refused, not counted.
             WaitFor(() => JsonNode.Parse(Admin("nodes", "--client", client, "--json").Stdout)!.AsArray(), n => n.All(x => x!["groupsLed"]!.AsArray().Count == 2));
 
             const int keys = 24;

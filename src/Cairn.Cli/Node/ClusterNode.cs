@@ -26,6 +26,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<ShardStateMachine> _machines = [];
     private readonly ConcurrentBag<Task> _background = [];
+    private readonly ConcurrentDictionary<(ulong Group, ulong Term), bool> _handOffs = new();
     private SharedRaftLog? _raftLog;
     private RpcServer? _rpc;
     private RpcRaftTransport? _transport;
@@ -107,6 +108,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         Router.Backend = _backend;
         Router.IsConnected = _transport.IsConnected;
         _backend.LeaderReady += (group, term) => _background.Add(ReportLeaderAsync(control, group, term));
+        _backend.BeforeServing = (group, term) => !HandOff(group, term);
         _host.Start();
         _backend.Start();
 
@@ -301,6 +303,39 @@ internal sealed class ClusterNode : IAsyncDisposable
     }
 
     /// <summary>
+    /// Hands <paramref name="group"/>, led here in <paramref name="term"/>, to its preferred leader if that is another
+    /// up voter of it and this term has not tried yet; returns whether a transfer started. Asked before this node
+    /// serves a group (so at startup clients meet the final leaders, not a hand-off under load) and periodically.
+    /// </summary>
+    private bool HandOff(ulong group, ulong term)
+    {
+        if (!Layout.PreferredLeaders.TryGetValue(group, out var preferred) || preferred == _settings.NodeId)
+        {
+            return false;
+        }
+
+        var state = Control.State;
+        if (state.IsBootstrapped && (state.GroupOrNull(group) is not { } record || !record.Voters.Contains(preferred) || state.NodeOrNull(preferred)?.State != NodeState.Up))
+        {
+            return false; // no preference while the preferred node is not an up voter of the group
+        }
+
+        if (!state.IsBootstrapped && !_settings.Members.Any(m => m.NodeId == preferred))
+        {
+            return false;
+        }
+
+        if (!_handOffs.TryAdd((group, term), true))
+        {
+            return false; // tried in this term already: a dead preferred node costs one pause, not one per round
+        }
+
+        _log($"shard group {group}: handing leadership to its preferred leader, node {preferred}");
+        Host.TransferLeadership(group, preferred);
+        return true;
+    }
+
+    /// <summary>
     /// Hands each group this node leads to its preferred leader (<see cref="InitialLayout.PreferredLeaders"/>), once
     /// per term: elections pick leaders at random, and a node that led everything would serve all the traffic. A
     /// transfer to a node that is down times out and this node stays leader for the term; it is not retried until
@@ -308,7 +343,6 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// </summary>
     private async Task BalanceLeadersAsync()
     {
-        var tried = new HashSet<(ulong Group, ulong Term)>();
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -320,22 +354,11 @@ internal sealed class ClusterNode : IAsyncDisposable
                 return;
             }
 
-            foreach (var (group, preferred) in Layout.PreferredLeaders)
+            foreach (var group in Layout.PreferredLeaders.Keys)
             {
-                var backend = _backend;
-                var state = Control.State;
-                if (backend is null || preferred == _settings.NodeId || !backend.Serves(group)
-                    || state.GroupOrNull(group) is not { } record || !record.Voters.Contains(preferred)
-                    || state.NodeOrNull(preferred)?.State != NodeState.Up)
+                if (_backend is { } backend && backend.Serves(group))
                 {
-                    continue; // no preference while the preferred node is not an up voter of the group
-                }
-
-                var term = backend.TermOf(group);
-                if (tried.Add((group, term)))
-                {
-                    _log($"shard group {group}: handing leadership to its preferred leader, node {preferred}");
-                    Host.TransferLeadership(group, preferred);
+                    HandOff(group, backend.TermOf(group));
                 }
             }
         }

@@ -57,6 +57,13 @@ public sealed class ReplicatedKvBackend : IKvBackend
         MaxValueSize = Math.Min(Limits.MaxValueSize, MinOf(m => m.Engine.MaxValueSize) - StoredValue.MaxHeader);
     }
 
+    /// <summary>
+    /// Asked (with the group and term) before this node starts serving a group it was elected to lead; false defers
+    /// serving to a later round (the node is handing the group to another leader first, so clients are not moved
+    /// twice). Null serves at once.
+    /// </summary>
+    public Func<ulong, ulong, bool>? BeforeServing { get; set; }
+
     /// <summary>Raised (on a pool thread) when this node starts serving a group it now leads, with the term.</summary>
     public event Action<ulong, ulong>? LeaderReady;
 
@@ -420,7 +427,7 @@ public sealed class ReplicatedKvBackend : IKvBackend
             leader = null;
         }
 
-        if (leader is null && status.Role == RaftRole.Leader)
+        if (leader is null && status.Role == RaftRole.Leader && (BeforeServing?.Invoke(replica.GroupId, status.Term) ?? true))
         {
             // Serve only once everything committed before this term is applied here: a ReadIndex succeeds only after
             // the leader has committed an entry of its own term, and completes once it is applied.
