@@ -46,7 +46,38 @@ public static class AdminCommands
         admin.Subcommands.Add(Create("nodes", "Show each node: address, internal port, reachable, groups led, replicas held, slots served, keys.", options, PrintNodes));
         admin.Subcommands.Add(Create("groups", "Show each shard group: its slot ranges, slot count, leader and replicas.", options, PrintGroups));
         admin.Subcommands.Add(Create("slots", "Show the slot ranges and their owners, and a map of all 16384 slots by leader.", options, PrintSlots));
+        admin.Subcommands.Add(NodeVerb("drain-node", "DRAIN", "Move every replica and leadership off a node (the cluster's scheduler does it), showing progress until done.", options, wait: true));
+        admin.Subcommands.Add(NodeVerb("undrain-node", "UNDRAIN", "Bring a draining node back: it may take replicas again.", options, wait: false));
+        admin.Subcommands.Add(NodeVerb("remove-node", "REMOVE", "Remove a drained node (one that holds no replica) from the cluster.", options, wait: false));
         return admin;
+    }
+
+    private static Command NodeVerb(string name, string verb, string description, Options options, bool wait)
+    {
+        var node = new Argument<ulong>("node") { Description = "The node's id (as `cairn admin nodes` shows it)." };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once the cluster has taken the request." };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the drain to finish.", DefaultValueFactory = _ => 600 };
+        var command = new Command(name, description) { node };
+        if (wait)
+        {
+            command.Options.Add(noWait);
+            command.Options.Add(timeout);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var (seeds, password) = Seeds(parseResult, options);
+            var id = parseResult.GetValue(node);
+            System.Console.WriteLine(await NodeOperation.RunAsync(seeds, password, verb, id, cancellationToken));
+            if (wait && !parseResult.GetValue(noWait))
+            {
+                await NodeOperation.WaitDrainedAsync(seeds, password, id, TimeSpan.FromSeconds(Math.Clamp(parseResult.GetValue(timeout), 1, 86_400)), System.Console.WriteLine, cancellationToken);
+                System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node {id} is drained: remove it with `cairn admin remove-node {id}`"));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command Create(string name, string description, Options options, Func<ClusterSnapshot, bool, int> print)
