@@ -11,13 +11,17 @@ public sealed class ReplicatedKvBackendTests
 
     private static async Task SetAsync(ShardCluster cluster, string key, string value)
     {
-        var backend = cluster.LeaderFor(key).Backend;
-        var result = backend.Set(B(key), B(value), default, null);
-        Assert.True(result.Written);
-        await backend.WhenDoneAsync(result.Token, result.Token);
+        await RetryAsync(cluster, async () =>
+        {
+            var backend = cluster.LeaderFor(key).Backend;
+            var result = backend.Set(B(key), B(value), default, null);
+            Assert.True(result.Written);
+            await backend.WhenDoneAsync(result.Token, result.Token);
+            return true;
+        });
     }
 
-    private static async Task<string?> GetAsync(ShardCluster cluster, string key)
+    private static Task<string?> GetAsync(ShardCluster cluster, string key) => RetryAsync(cluster, async () =>
     {
         var backend = cluster.LeaderFor(key).Backend;
         var buffer = new ValueBuffer();
@@ -26,6 +30,27 @@ public sealed class ReplicatedKvBackendTests
         Assert.NotEqual(0UL, last); // a leader's read always waits for a leadership check
         await backend.WhenDoneAsync(first, last);
         return found ? Encoding.UTF8.GetString(buffer.Value) : null;
+    });
+
+    /// <summary>
+    /// Runs a client operation, retrying as a client does when leadership moved under it (the operation failed, or
+    /// the node it picked no longer serves): a loaded machine can hold an election in the middle of a test.
+    /// </summary>
+    private static async Task<T> RetryAsync<T>(ShardCluster cluster, Func<Task<T>> operation)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return await operation();
+            }
+            catch (Exception e) when (e is ReplicationFailedException or KvException or InvalidOperationException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+                await cluster.WaitServedAsync();
+            }
+        }
     }
 
     [Fact]
@@ -48,24 +73,31 @@ public sealed class ReplicatedKvBackendTests
     public async Task Pipelined_increments_see_each_other_before_they_commit()
     {
         await using var cluster = await ShardCluster.StartAsync();
-        var backend = cluster.LeaderFor("counter").Backend;
-        var scratch = new ValueBuffer();
-        ulong first = 0, last = 0;
-        for (var i = 1; i <= 200; i++)
+        var attempt = 0;
+        var counter = await RetryAsync(cluster, async () =>
         {
-            var token = backend.IncrementBy(B("counter"), 1, scratch, out var value);
-            Assert.Equal(i, value);
-            first = first == 0 ? token : first;
-            last = token;
-        }
+            var key = $"counter{++attempt}"; // an attempt cut short by a leader change leaves its key behind
+            var backend = cluster.LeaderFor(key).Backend;
+            var scratch = new ValueBuffer();
+            ulong first = 0, last = 0;
+            for (var i = 1; i <= 200; i++)
+            {
+                var token = backend.IncrementBy(B(key), 1, scratch, out var value);
+                Assert.Equal(i, value);
+                first = first == 0 ? token : first;
+                last = token;
+            }
 
-        await backend.WhenDoneAsync(first, last);
-        Assert.Equal("200", await GetAsync(cluster, "counter"));
+            await backend.WhenDoneAsync(first, last);
+            return key;
+        });
+
+        Assert.Equal("200", await GetAsync(cluster, counter));
         await cluster.WaitAppliedAsync();
         foreach (var node in cluster.Nodes.Values)
         {
-            var group = ShardCluster.GroupOf(Cairn.Core.HashSlot.Of("counter"), cluster.Groups);
-            var stored = node.Machine(group).Engine.Get(EngineKeys.DataKey(B("counter")));
+            var group = ShardCluster.GroupOf(Cairn.Core.HashSlot.Of(counter), cluster.Groups);
+            var stored = node.Machine(group).Engine.Get(EngineKeys.DataKey(B(counter)));
             Assert.NotNull(stored);
             Assert.EndsWith("200", Encoding.UTF8.GetString(stored));
         }
@@ -76,7 +108,15 @@ public sealed class ReplicatedKvBackendTests
     {
         await using var cluster = await ShardCluster.StartAsync();
         var leader = cluster.LeaderFor("k");
-        var other = cluster.Nodes.Values.First(n => n != leader && !n.Backend.Serves(ShardCluster.GroupOf(Cairn.Core.HashSlot.Of("k"), cluster.Groups)));
+        var group = ShardCluster.GroupOf(Cairn.Core.HashSlot.Of("k"), cluster.Groups);
+        var other = cluster.Nodes.Values.First(n => n != leader && !n.Backend.Serves(group));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (other.Backend.LeaderOf(group) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the follower never learnt who leads");
+            await Task.Delay(10); // it learns the leader from its own Raft state, which it polls
+        }
+
         var error = Assert.Throws<KvException>(() => other.Backend.Set(B("k"), B("v"), default, null));
         Assert.StartsWith($"MOVED {Cairn.Core.HashSlot.Of("k")} node-", error.Message);
     }
@@ -117,10 +157,13 @@ public sealed class ReplicatedKvBackendTests
             await SetAsync(cluster, "key" + i, "v" + i);
         }
 
-        var backend = cluster.LeaderFor("key0").Backend;
-        var deleted = backend.Delete(B("key7"), out var existed);
-        Assert.True(existed);
-        await backend.WhenDoneAsync(deleted, deleted);
+        await RetryAsync(cluster, async () =>
+        {
+            var backend = cluster.LeaderFor("key7").Backend;
+            var deleted = backend.Delete(B("key7"), out _);
+            await backend.WhenDoneAsync(deleted, deleted);
+            return true;
+        });
 
         cluster.Restart(victim);
         await cluster.WaitAppliedAsync();
@@ -145,12 +188,16 @@ public sealed class ReplicatedKvBackendTests
     public async Task Keys_expire_through_the_log()
     {
         await using var cluster = await ShardCluster.StartAsync(groups: 1);
-        var backend = cluster.LeaderFor("ttl").Backend;
-        var expireAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 300;
-        var result = backend.Set(B("ttl"), B("soon"), new SetOptions(SetCondition.Always, expireAt, false, false), null);
-        await backend.WhenDoneAsync(result.Token, result.Token);
+        var expireAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3000;
+        await RetryAsync(cluster, async () =>
+        {
+            var backend = cluster.LeaderFor("ttl").Backend;
+            var result = backend.Set(B("ttl"), B("soon"), new SetOptions(SetCondition.Always, expireAt, false, false), null);
+            await backend.WhenDoneAsync(result.Token, result.Token);
+            return true;
+        });
         Assert.Equal("soon", await GetAsync(cluster, "ttl"));
-        await Task.Delay(500);
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, expireAt - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 200)));
         Assert.Null(await GetAsync(cluster, "ttl"));
 
         // The sweep (or the read) deleted it through the log: followers drop it too.

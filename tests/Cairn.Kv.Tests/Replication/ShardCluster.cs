@@ -147,7 +147,7 @@ internal sealed class ShardCluster : IAsyncDisposable
             new RaftHostOptions
             {
                 NodeId = id,
-                TickInterval = TimeSpan.FromMilliseconds(10),
+                TickInterval = TimeSpan.FromMilliseconds(20),
                 Seed = (int)id,
                 SnapshotEntries = _snapshotEntries,
                 CatchUpEntries = Math.Min(5_000, _snapshotEntries / 2),
