@@ -70,16 +70,7 @@ internal static class NodeCommand
         var config = NodeConfig.Load(path);
         var settings = Settings(config);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        using var signals = ShutdownSignals.CancelOn(stop);
 
         await using var node = new ClusterNode(settings);
         node.Start();

@@ -105,16 +105,7 @@ public static class ServerCommand
         var dataDir = Path.GetFullPath(settings.DataDir);
         var kvDir = Path.Combine(dataDir, "kv");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        using var signals = ShutdownSignals.CancelOn(stop);
 
         var clock = Stopwatch();
         using var backend = new LocalKvBackend(LogStore.Open(kvDir, new LogStoreOptions { Sync = sync }));
