@@ -70,6 +70,20 @@ public sealed partial class DrainProcessTests(ITestOutputHelper output)
         await cluster.WaitForStateOkAsync(TimeSpan.FromSeconds(30), 0, 1, 2);
         output.WriteLine($"{acknowledged.Count} writes acknowledged");
         Assert.True(acknowledged.Count > 50, $"only {acknowledged.Count} writes were acknowledged");
+        await VerifyAsync(client, acknowledged);
+
+        // A node holding replicas it took during the drain restarts from its own data: it reopens them (their
+        // membership replayed from its log) and the cluster serves every key again.
+        Assert.Equal(0, await cluster.Node(0).TerminateAsync(TimeSpan.FromSeconds(20)));
+        await cluster.RestartAsync(0);
+        await cluster.WaitForStateOkAsync(TimeSpan.FromSeconds(30), 0, 1, 2);
+        var after = await cluster.AskAsync(0, "CAIRN.ADMIN", "PLACEMENT");
+        Assert.Equal(8, NodeReplicas(after, 1));
+        await VerifyAsync(client, acknowledged);
+    }
+
+    private static async Task VerifyAsync(ClusterClient client, IReadOnlyDictionary<string, string> acknowledged)
+    {
         foreach (var (key, value) in acknowledged)
         {
             var reply = await client.ExecuteUntilAnsweredAsync(key, new RespCommand("GET").Add(key), TimeSpan.FromSeconds(10));
