@@ -23,13 +23,10 @@ namespace Cairn.Client.Datastore;
 /// <item>Sync sends <c>CAIRN.SYNC</c> to every node.</item>
 /// </list>
 /// </remarks>
-public sealed class ClusterDatastore : IDatastore
+public sealed class ClusterDatastore : RespDatastoreBase
 {
-    private const int PageSize = 256;
-
     private readonly ClusterRespClient _client;
     private readonly bool _ownsClient;
-    private volatile bool _disposed;
 
     /// <summary>Creates the datastore over <paramref name="client"/>.</summary>
     /// <param name="client">The cluster client.</param>
@@ -49,95 +46,6 @@ public sealed class ClusterDatastore : IDatastore
 
     /// <summary>The client the datastore sends its commands with.</summary>
     public ClusterRespClient Client => _client;
-
-    /// <inheritdoc/>
-    public async Task<byte[]> GetAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        var reply = await _client.ExecuteAsync(bytes, new RespCommand("GET").Add(bytes), cancellationToken);
-        return reply.AsBytes() ?? throw new DatastoreNotFoundException(key);
-    }
-
-    /// <inheritdoc/>
-    public async Task<bool> HasAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        var reply = await _client.ExecuteAsync(bytes, new RespCommand("EXISTS").Add(bytes), cancellationToken);
-        return reply.AsInteger() > 0;
-    }
-
-    /// <inheritdoc/>
-    public async Task<int> GetSizeAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        var reply = await _client.ExecuteAsync(bytes, new RespCommand("CAIRN.GETSIZE").Add(bytes), cancellationToken);
-        var size = reply.AsInteger();
-        return size >= 0 ? checked((int)size) : throw new DatastoreNotFoundException(key);
-    }
-
-    /// <inheritdoc/>
-    /// <exception cref="RespServerException">The server refused the write (a key or value over its limits).</exception>
-    public async Task PutAsync(Key key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        await _client.ExecuteAsync(bytes, new RespCommand("SET").Add(bytes).Add(value), cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public async Task DeleteAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        await _client.ExecuteAsync(bytes, new RespCommand("DEL").Add(bytes), cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<QueryEntry> QueryAsync(Query query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ThrowIfDisposed();
-        var prefix = QueryPipeline.StrictPrefix(query.Prefix);
-        var prefixBytes = prefix is null ? [] : DatastoreKeyBytes.Encode(prefix);
-        var withValues = QueryPipeline.NeedsValues(query);
-
-        // A small limit over a stream needs only a small first page from each node.
-        var pageSize = query.Limit > 0 && query.Filters.Count == 0 && !QueryPipeline.NeedsSort(query, sourceSortedByKey: true)
-            ? (int)Math.Clamp((long)query.Offset + query.Limit, 1, PageSize)
-            : PageSize;
-        var source = MergedScanAsync(prefixBytes, withValues, pageSize, cancellationToken);
-        return QueryPipeline.ApplyAsync(query, source, prefixApplied: true, sourceSortedByKey: true, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public Task<IDatastoreBatch> BatchAsync(CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult<IDatastoreBatch>(new ClusterDatastoreBatch(this));
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>Every node syncs everything, whatever the prefix.</remarks>
-    public async Task SyncAsync(Key prefix, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(prefix);
-        cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        await _client.EnsureLoadedAsync(cancellationToken);
-        await Task.WhenAll(_client.Nodes.Select(node => _client.ExecuteOnNodeAsync(node, new RespCommand("CAIRN.SYNC"), cancellationToken)));
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            if (_ownsClient)
-            {
-                await _client.DisposeAsync();
-            }
-        }
-    }
 
     /// <summary>
     /// Sends a committed batch's operations: split by slot (each slot's in order), made into MSET and DEL commands,
@@ -171,12 +79,17 @@ public sealed class ClusterDatastore : IDatastore
         }
     }
 
-    /// <summary>Every entry under <paramref name="prefix"/> on every node, merged in key order, each key once.</summary>
-    private async IAsyncEnumerable<QueryEntry> MergedScanAsync(byte[] prefix, bool withValues, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    protected override Task<RespReply> SendAsync(byte[] key, RespCommand command, CancellationToken cancellationToken) =>
+        _client.ExecuteAsync(key, command, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Every node's entries, merged in key order, each key once.</remarks>
+    protected override async IAsyncEnumerable<QueryEntry> ScanAsync(byte[] prefix, bool withValues, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await _client.EnsureLoadedAsync(cancellationToken);
         var nodes = _client.Nodes;
-        var streams = nodes.Select(node => ScanNodeAsync(node, prefix, withValues, pageSize, cancellationToken).GetAsyncEnumerator(cancellationToken)).ToArray();
+        var streams = nodes.Select(node => ScanServerAsync((command, ct) => _client.ExecuteOnNodeAsync(node, command, ct), prefix, withValues, pageSize, cancellationToken).GetAsyncEnumerator(cancellationToken)).ToArray();
         try
         {
             // Each node's first page is read at once; then the node with the smallest key moves on.
@@ -215,40 +128,22 @@ public sealed class ClusterDatastore : IDatastore
         }
     }
 
-    /// <summary>The entries under <paramref name="prefix"/> that one node's groups hold, in key order, page by page.</summary>
-    private async IAsyncEnumerable<ScanPrefixEntry> ScanNodeAsync(string node, byte[] prefix, bool withValues, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    protected override IDatastoreBatch CreateBatch() => new ClusterDatastoreBatch(this);
+
+    /// <inheritdoc/>
+    protected override async Task SyncAllAsync(CancellationToken cancellationToken)
     {
-        var cursor = "0";
-        do
+        await _client.EnsureLoadedAsync(cancellationToken);
+        await Task.WhenAll(_client.Nodes.Select(node => _client.ExecuteOnNodeAsync(node, new RespCommand("CAIRN.SYNC"), cancellationToken)));
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask DisposeClientAsync()
+    {
+        if (_ownsClient)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ThrowIfDisposed();
-            var command = new RespCommand("CAIRN.SCANPREFIX").Add(prefix).Add(cursor).Add("COUNT").Add(pageSize);
-            if (withValues)
-            {
-                command.Add("VALUES");
-            }
-
-            var reply = (await _client.ExecuteOnNodeAsync(node, command, cancellationToken)).AsArray();
-            var page = ScanPrefixReply.Parse(reply, withValues);
-            foreach (var entry in page.Entries)
-            {
-                yield return entry;
-            }
-
-            cursor = page.Cursor;
-            pageSize = PageSize;
+            await _client.DisposeAsync();
         }
-        while (cursor != "0");
     }
-
-    private byte[] Begin(Key key, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return DatastoreKeyBytes.Encode(key);
-    }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

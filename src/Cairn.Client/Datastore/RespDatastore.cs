@@ -22,13 +22,10 @@ namespace Cairn.Client.Datastore;
 /// applied.</item>
 /// </list>
 /// </remarks>
-public sealed class RespDatastore : IDatastore
+public sealed class RespDatastore : RespDatastoreBase
 {
-    private const int PageSize = 256;
-
     private readonly RespClient _client;
     private readonly bool _ownsClient;
-    private volatile bool _disposed;
 
     /// <summary>Creates the datastore over <paramref name="client"/>.</summary>
     /// <param name="client">The connection to the server.</param>
@@ -48,94 +45,6 @@ public sealed class RespDatastore : IDatastore
 
     /// <summary>The client the datastore sends its commands with.</summary>
     public RespClient Client => _client;
-
-    /// <inheritdoc/>
-    public async Task<byte[]> GetAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        var reply = await _client.ExecuteAsync(new RespCommand("GET").Add(bytes), cancellationToken);
-        return reply.AsBytes() ?? throw new DatastoreNotFoundException(key);
-    }
-
-    /// <inheritdoc/>
-    public async Task<bool> HasAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        var reply = await _client.ExecuteAsync(new RespCommand("EXISTS").Add(bytes), cancellationToken);
-        return reply.AsInteger() > 0;
-    }
-
-    /// <inheritdoc/>
-    public async Task<int> GetSizeAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        var reply = await _client.ExecuteAsync(new RespCommand("CAIRN.GETSIZE").Add(bytes), cancellationToken);
-        var size = reply.AsInteger();
-        return size >= 0 ? checked((int)size) : throw new DatastoreNotFoundException(key);
-    }
-
-    /// <inheritdoc/>
-    /// <exception cref="RespServerException">The server refused the write (a key or value over its limits).</exception>
-    public async Task PutAsync(Key key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        await _client.ExecuteAsync(new RespCommand("SET").Add(bytes).Add(value), cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public async Task DeleteAsync(Key key, CancellationToken cancellationToken = default)
-    {
-        var bytes = Begin(key, cancellationToken);
-        await _client.ExecuteAsync(new RespCommand("DEL").Add(bytes), cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<QueryEntry> QueryAsync(Query query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ThrowIfDisposed();
-        var prefix = QueryPipeline.StrictPrefix(query.Prefix);
-        var prefixBytes = prefix is null ? [] : DatastoreKeyBytes.Encode(prefix);
-        var withValues = QueryPipeline.NeedsValues(query);
-
-        // A small limit over a stream needs only a small first page.
-        var pageSize = query.Limit > 0 && query.Filters.Count == 0 && !QueryPipeline.NeedsSort(query, sourceSortedByKey: true)
-            ? (int)Math.Clamp((long)query.Offset + query.Limit, 1, PageSize)
-            : PageSize;
-        var source = ScanAsync(prefixBytes, withValues, pageSize, cancellationToken);
-        return QueryPipeline.ApplyAsync(query, source, prefixApplied: true, sourceSortedByKey: true, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public Task<IDatastoreBatch> BatchAsync(CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult<IDatastoreBatch>(new RespDatastoreBatch(this));
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>The server syncs everything, whatever the prefix.</remarks>
-    public async Task SyncAsync(Key prefix, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(prefix);
-        cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        await _client.ExecuteAsync(new RespCommand("CAIRN.SYNC"), cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            if (_ownsClient)
-            {
-                await _client.DisposeAsync();
-            }
-        }
-    }
 
     /// <summary>Sends a committed batch's commands as pipelines; throws the first error reply after all are read.</summary>
     internal async Task SendBatchAsync(IReadOnlyList<RespCommand> commands, CancellationToken cancellationToken)
@@ -165,40 +74,31 @@ public sealed class RespDatastore : IDatastore
         }
     }
 
-    /// <summary>Every entry under <paramref name="prefix"/> in key order, page by page.</summary>
-    private async IAsyncEnumerable<QueryEntry> ScanAsync(byte[] prefix, bool withValues, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    protected override Task<RespReply> SendAsync(byte[] key, RespCommand command, CancellationToken cancellationToken) =>
+        _client.ExecuteAsync(command, cancellationToken);
+
+    /// <inheritdoc/>
+    protected override async IAsyncEnumerable<QueryEntry> ScanAsync(byte[] prefix, bool withValues, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var cursor = "0";
-        do
+        await foreach (var entry in ScanServerAsync(_client.ExecuteAsync, prefix, withValues, pageSize, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ThrowIfDisposed();
-            var command = new RespCommand("CAIRN.SCANPREFIX").Add(prefix).Add(cursor).Add("COUNT").Add(pageSize);
-            if (withValues)
-            {
-                command.Add("VALUES");
-            }
-
-            var reply = (await _client.ExecuteAsync(command, cancellationToken)).AsArray();
-            var page = ScanPrefixReply.Parse(reply, withValues);
-            foreach (var entry in page.Entries)
-            {
-                yield return new QueryEntry(DatastoreKeyBytes.Decode(entry.Key), entry.Value, entry.Size);
-            }
-
-            cursor = page.Cursor;
-            pageSize = PageSize;
+            yield return new QueryEntry(DatastoreKeyBytes.Decode(entry.Key), entry.Value, entry.Size);
         }
-        while (cursor != "0");
     }
 
-    private byte[] Begin(Key key, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    protected override IDatastoreBatch CreateBatch() => new RespDatastoreBatch(this);
+
+    /// <inheritdoc/>
+    protected override Task SyncAllAsync(CancellationToken cancellationToken) => _client.ExecuteAsync(new RespCommand("CAIRN.SYNC"), cancellationToken);
+
+    /// <inheritdoc/>
+    protected override async ValueTask DisposeClientAsync()
     {
-        ArgumentNullException.ThrowIfNull(key);
-        cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return DatastoreKeyBytes.Encode(key);
+        if (_ownsClient)
+        {
+            await _client.DisposeAsync();
+        }
     }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }
