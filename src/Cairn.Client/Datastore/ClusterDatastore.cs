@@ -129,7 +129,7 @@ public sealed class ClusterDatastore : RespDatastoreBase
     }
 
     /// <inheritdoc/>
-    protected override IDatastoreBatch CreateBatch() => new ClusterDatastoreBatch(this);
+    protected override IDatastoreBatch CreateBatch() => new RespDatastoreBatch(SendBatchAsync);
 
     /// <inheritdoc/>
     protected override async Task SyncAllAsync(CancellationToken cancellationToken)

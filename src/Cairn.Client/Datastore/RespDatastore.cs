@@ -88,7 +88,8 @@ public sealed class RespDatastore : RespDatastoreBase
     }
 
     /// <inheritdoc/>
-    protected override IDatastoreBatch CreateBatch() => new RespDatastoreBatch(this);
+    protected override IDatastoreBatch CreateBatch() =>
+        new RespDatastoreBatch((operations, cancellationToken) => SendBatchAsync(RespDatastoreBatch.ToCommands(operations), cancellationToken));
 
     /// <inheritdoc/>
     protected override Task SyncAllAsync(CancellationToken cancellationToken) => _client.ExecuteAsync(new RespCommand("CAIRN.SYNC"), cancellationToken);

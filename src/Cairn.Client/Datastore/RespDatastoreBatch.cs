@@ -3,10 +3,11 @@ using Cairn.Client.Resp;
 namespace Cairn.Client.Datastore;
 
 /// <summary>
-/// A <see cref="RespDatastore"/> batch: its operations are kept (values copied) until commit, then sent in order as
-/// one pipeline in which runs of puts become MSET commands and runs of deletes DEL commands.
+/// A batch of <see cref="RespDatastore"/> or <see cref="ClusterDatastore"/>: its operations are kept (values copied)
+/// until commit, then handed in order to the datastore's send, which turns runs of puts into MSET commands and runs
+/// of deletes into DEL commands (<see cref="ToCommands"/>), for a cluster slot by slot.
 /// </summary>
-internal sealed class RespDatastoreBatch(RespDatastore datastore) : IDatastoreBatch
+internal sealed class RespDatastoreBatch(Func<IReadOnlyList<(byte[] Key, byte[]? Value)>, CancellationToken, Task> send) : IDatastoreBatch
 {
     private const int MaxKeysPerCommand = 512;
     private const long MaxBytesPerCommand = 8L * 1024 * 1024;
@@ -49,8 +50,7 @@ internal sealed class RespDatastoreBatch(RespDatastore datastore) : IDatastoreBa
             _committed = true;
         }
 
-        var commands = ToCommands(_operations);
-        return commands.Count == 0 ? Task.CompletedTask : datastore.SendBatchAsync(commands, cancellationToken);
+        return _operations.Count == 0 ? Task.CompletedTask : send(_operations, cancellationToken);
     }
 
     /// <summary>
