@@ -11,7 +11,7 @@ namespace Cairn.Client.Integration.Tests;
 /// them, batches split by slot, and a misrouted command redirected. Every test starts from an empty cluster
 /// (FLUSHALL on every node), on the one cluster of the class.
 /// </summary>
-public sealed class ClusterDatastoreConformanceTests(CairnClusterFixture cluster) : DatastoreConformance, IClassFixture<CairnClusterFixture>
+public sealed class ClusterDatastoreConformanceTests(CairnClusterFixture cluster) : NetworkDatastoreConformance, IClassFixture<CairnClusterFixture>
 {
     protected override async Task<IDatastore> OpenAsync()
     {
@@ -57,40 +57,6 @@ public sealed class ClusterDatastoreConformanceTests(CairnClusterFixture cluster
         var page2 = await QueryAllAsync(ds, new Query { Prefix = "/many", Orders = [new OrderByKey()], Offset = 500, Limit = 3, KeysOnly = true });
         Assert.Equal(["/many/0500", "/many/0501", "/many/0502"], page2.Select(e => e.Key));
         Assert.All(page2, e => Assert.Null(e.Value));
-    }
-
-    [Fact]
-    public async Task A_batch_of_large_values_is_split_by_slot_and_written()
-    {
-        var ds = await OpenTrackedAsync();
-        var big = new byte[3 * 1024 * 1024];
-        new Random(7).NextBytes(big);
-        var batch = await ds.BatchAsync();
-        for (var i = 0; i < 6; i++)
-        {
-            await batch.PutAsync(new Key($"/big/{i}"), big);
-        }
-
-        await batch.DeleteAsync(new Key("/big/5"));
-        await batch.CommitAsync();
-        Assert.Equal(big, await ds.GetAsync(new Key("/big/0")));
-        Assert.False(await ds.HasAsync(new Key("/big/5")));
-        var sizes = await QueryAllAsync(ds, new Query { Prefix = "/big", KeysOnly = true });
-        Assert.Equal(5, sizes.Count);
-        Assert.All(sizes, e => Assert.Equal(big.Length, e.Size));
-    }
-
-    [Fact]
-    public async Task Concurrent_operations_on_one_datastore_each_get_their_own_reply()
-    {
-        var ds = await OpenTrackedAsync();
-        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-        {
-            var key = new Key($"/c/{i}");
-            await ds.PutAsync(key, B(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), ct);
-            Assert.Equal(B(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), await ds.GetAsync(key, ct));
-        });
-        Assert.Equal(200, (await QueryAllAsync(ds, new Query { Prefix = "/c", KeysOnly = true })).Count);
     }
 
     [Fact]
