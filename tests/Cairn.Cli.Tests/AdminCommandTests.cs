@@ -292,7 +292,7 @@ public sealed class AdminCommandTests
             Assert.Equal(16384, groups.Sum(g => (int)g!["slotCount"]!));
             Assert.All(groups, g => Assert.NotNull((string?)g!["leader"]));
             var groupsText = Admin("groups", "--client", client).Stdout;
-            Assert.Matches(@"│ 0\s+│ 0-\d+\s+│", groupsText);
+            Assert.Matches(@"│ 2\s+│ 0-\d+\s+│", groupsText); // the first shard group (group 1 is the control group)
 
             var slotsText = Admin("slots", "--client", client).Stdout;
             Assert.Matches(@"│ 0-\d+\s+│", slotsText);

@@ -103,6 +103,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
         return reply.AsString() ?? string.Empty;
     }
 
+    /// <summary>Node <paramref name="node"/>'s reply to <paramref name="command"/>, as it came.</summary>
+    public Task<RespReply> ExecuteAsync(int node, RespCommand command) => Admin(node).ExecuteAsync(command);
+
     /// <summary>Waits until every running node (or those given) answers <c>CLUSTER INFO</c> with <c>cluster_state:ok</c>.</summary>
     public async Task WaitForStateOkAsync(TimeSpan timeout, params int[] nodes)
     {

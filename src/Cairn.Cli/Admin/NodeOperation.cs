@@ -66,7 +66,7 @@ internal static partial class NodeOperation
         return -1;
     }
 
-    private static async Task<string> AskAsync(IReadOnlyList<string> seeds, string? password, RespCommand command, CancellationToken cancellationToken)
+    internal static async Task<string> AskAsync(IReadOnlyList<string> seeds, string? password, RespCommand command, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
         foreach (var seed in seeds)

@@ -10,7 +10,8 @@ namespace Cairn.Cli.Commands;
 
 /// <summary>
 /// <c>cairn admin status|nodes|groups|slots</c>: inspect a running cluster, read only, through the Redis Cluster
-/// commands of its nodes (<c>CLUSTER INFO|SHARDS|NODES</c> from a seed, <c>INFO keyspace</c> from every node).
+/// commands of its nodes (<c>CLUSTER INFO|SHARDS|NODES</c> from a seed, <c>INFO keyspace</c> from every node); and
+/// change it: drain, undrain and remove nodes, move slots, rebalance (through <c>CAIRN.ADMIN</c>).
 /// </summary>
 public static class AdminCommands
 {
@@ -49,7 +50,63 @@ public static class AdminCommands
         admin.Subcommands.Add(NodeVerb("drain-node", "DRAIN", "Move every replica and leadership off a node (the cluster's scheduler does it), showing progress until done.", options, wait: true));
         admin.Subcommands.Add(NodeVerb("undrain-node", "UNDRAIN", "Bring a draining node back: it may take replicas again.", options, wait: false));
         admin.Subcommands.Add(NodeVerb("remove-node", "REMOVE", "Remove a drained node (one that holds no replica) from the cluster.", options, wait: false));
+        admin.Subcommands.Add(MoveSlots(options));
+        admin.Subcommands.Add(Rebalance(options));
         return admin;
+    }
+
+    private static Command MoveSlots(Options options)
+    {
+        var from = new Option<ulong>("--from") { Description = "The shard group the slots leave (as `cairn admin groups` shows it).", Required = true };
+        var to = new Option<ulong>("--to") { Description = "The shard group the slots go to.", Required = true };
+        var slots = new Option<string?>("--slots") { Description = "The slots to move, as a-b,c,… (they must belong to --from)." };
+        var count = new Option<int?>("--count") { Description = "Move this many of --from's slots (its highest) instead of naming them." };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once the moves have begun." };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the moves to finish.", DefaultValueFactory = _ => 600 };
+        var command = new Command("move-slots", "Move slots from one shard group to another (fence, copy, hand over), showing progress until done.") { from, to, slots, count, noWait, timeout };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(slots) is null) == (result.GetValue(count) is null))
+            {
+                result.AddError("Give --slots or --count (one of them).");
+            }
+
+            if (result.GetValue(count) is { } n && (n < 1 || n > Cairn.Core.HashSlot.Count))
+            {
+                result.AddError($"--count must be 1..{Cairn.Core.HashSlot.Count}.");
+            }
+        });
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var (seeds, password) = Seeds(parseResult, options);
+            var source = parseResult.GetValue(from);
+            var spec = parseResult.GetValue(slots) ?? await SlotOperation.PickSlotsAsync(seeds, password, source, parseResult.GetValue(count)!.Value, cancellationToken);
+            await SlotOperation.MoveAsync(seeds, password, source, parseResult.GetValue(to), spec, TimeSpan.FromSeconds(Math.Clamp(parseResult.GetValue(timeout), 1, 86_400)), !parseResult.GetValue(noWait), System.Console.WriteLine, cancellationToken);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Rebalance(Options options)
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print what the scheduler would do now, and do nothing." };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the cluster to be balanced.", DefaultValueFactory = _ => 600 };
+        var command = new Command("rebalance", "Even out slots over shard groups (and show the replica moves the scheduler makes), showing progress until balanced.") { dryRun, timeout };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var (seeds, password) = Seeds(parseResult, options);
+            if (parseResult.GetValue(dryRun))
+            {
+                var plan = await SlotOperation.PlanAsync(seeds, password, cancellationToken);
+                System.Console.WriteLine(plan.Count == 0 ? "balanced: nothing to do" : string.Join('\n', plan));
+                return ExitCodes.Success;
+            }
+
+            await SlotOperation.RebalanceAsync(seeds, password, TimeSpan.FromSeconds(Math.Clamp(parseResult.GetValue(timeout), 1, 86_400)), System.Console.WriteLine, cancellationToken);
+            System.Console.WriteLine("balanced");
+            return ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command NodeVerb(string name, string verb, string description, Options options, bool wait)

@@ -96,16 +96,18 @@ internal sealed class ClusterNode : IAsyncDisposable
             }
         }
 
+        _backend = new ReplicatedKvBackend(_host, _machines, Router.GroupOf, Router, log: _log);
+        Router.Backend = _backend;
         var router = new RpcRouter();
         _transport.MapInbound(router, _host);
         var control = new ControlClient(_host, _transport);
         control.Map(router);
+        var mover = new SlotMover(self.NodeId, _backend, _transport, () => Control.State);
+        mover.Map(router);
         _rpc = new RpcServer(rpcOptions, router);
         _transport.Attach(_rpc);
         _rpc.Start(new IPEndPoint(IPAddress.Parse(_settings.BindAddress), self.RaftPort));
 
-        _backend = new ReplicatedKvBackend(_host, _machines, Router.GroupOf, Router, log: _log);
-        Router.Backend = _backend;
         Router.IsConnected = _transport.IsConnected;
         _backend.LeaderReady += (group, term) => _background.Add(ReportLeaderAsync(control, group, term));
         _backend.BeforeServing = (group, term) => !HandOff(group, term);
@@ -126,6 +128,16 @@ internal sealed class ClusterNode : IAsyncDisposable
                 await scheduler.RunOnceAsync(Control.State, ct);
             }
         }));
+        var coordinator = new MigrationCoordinator(control, mover, () => Control.State, _log);
+        _background.Add(EveryAsync(TimeSpan.FromMilliseconds(200), "migration", async ct =>
+        {
+            if (Control.State.Migrations.Count > 0 && (await Host.StatusAsync(InitialLayout.ControlGroupId)).Role == Cairn.Raft.RaftRole.Leader)
+            {
+                await coordinator.RunOnceAsync(ct);
+            }
+        }));
+        _background.Add(EveryAsync(TimeSpan.FromMilliseconds(300), "hand-over", ct =>
+            _backend.SettleHandoversAsync((group, slot, kind, epoch) => HandoverRules.Decide(Control.State, group, slot, kind, epoch), ct)));
         _background.Add(EveryAsync(TimeSpan.FromSeconds(2), "heartbeat", async ct =>
         {
             if (Control.State.IsBootstrapped)
@@ -148,9 +160,16 @@ internal sealed class ClusterNode : IAsyncDisposable
             return Placement(Control.State);
         }
 
+        if (SlotAdmin.Handles(verb))
+        {
+            using var slotTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            slotTimeout.CancelAfter(TimeSpan.FromSeconds(10));
+            return SlotAdmin.Run(verb, args, Control.State, control, _settings.Replication, slotTimeout.Token);
+        }
+
         if (args.Count != 2 || !ulong.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var nodeId) || nodeId == 0)
         {
-            throw new ArgumentException($"usage: CAIRN.ADMIN DRAIN|UNDRAIN|REMOVE <node id> | PLACEMENT (got '{string.Join(' ', args)}')");
+            throw new ArgumentException($"usage: CAIRN.ADMIN DRAIN|UNDRAIN|REMOVE <node id> | PLACEMENT | SLOTS <group> | MOVESLOTS <from> <to> <slots> | PLAN | REBALANCE (got '{string.Join(' ', args)}')");
         }
 
         var command = verb switch
@@ -204,7 +223,7 @@ internal sealed class ClusterNode : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or RpcException or KeyNotFoundException or ObjectDisposedException)
+            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or RpcException or KeyNotFoundException or ObjectDisposedException or ReplicationFailedException)
             {
                 if (!_stop.IsCancellationRequested)
                 {

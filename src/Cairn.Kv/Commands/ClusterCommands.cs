@@ -382,7 +382,8 @@ internal static class ClusterCommands
                 }
             }
 
-            RespWriter.MapHeader(c.Reply, c.Protocol, 2);
+            // Redis's two fields, then the shard group's id (which `cairn admin move-slots` takes): clients read fields by name.
+            RespWriter.MapHeader(c.Reply, c.Protocol, 3);
             RespWriter.Bulk(c.Reply, "slots"u8);
             RespWriter.ArrayHeader(c.Reply, shard.Slots.Count * 2);
             foreach (var (start, end) in shard.Slots)
@@ -411,6 +412,9 @@ internal static class ClusterCommands
                 RespWriter.Bulk(c.Reply, "health"u8);
                 RespWriter.Bulk(c.Reply, node.Connected ? "online"u8 : "fail"u8);
             }
+
+            RespWriter.Bulk(c.Reply, "id"u8);
+            RespWriter.Bulk(c.Reply, shard.GroupId.ToString(CultureInfo.InvariantCulture));
         }
     }
 

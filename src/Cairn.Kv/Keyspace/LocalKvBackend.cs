@@ -12,7 +12,7 @@ namespace Cairn.Kv.Keyspace;
 /// makes each command atomic (as in Redis, whose commands run one at a time). Writes are applied at once and
 /// made durable by the engine's sync policy; callers wait on the returned token before acknowledging.
 /// </summary>
-public sealed class LocalKvBackend : IKvBackend
+public sealed partial class LocalKvBackend : IKvBackend
 {
     private readonly IKvEngine _engine;
     private readonly TimeProvider _clock;
@@ -125,6 +125,7 @@ public sealed class LocalKvBackend : IKvBackend
         LimitExceededException.ThrowIfAbove("value", value.Length, MaxValueSize);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             // Two expiries: the stored one (whose index entry a rewrite must remove, even when it has passed), and
             // the effective one (0 once passed), which KEEPTTL keeps.
             var storedExpiry = _expiryLookup.TryGetValue(key, out var stored) ? stored : 0;
@@ -156,6 +157,7 @@ public sealed class LocalKvBackend : IKvBackend
         CheckKey(key);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             found = TryGetLocked(key, into);
             return found ? DeleteLocked(key, out _) : 0;
         }
@@ -167,6 +169,7 @@ public sealed class LocalKvBackend : IKvBackend
         CheckKey(key);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             found = TryGetLocked(key, into);
             if (!found || (!persist && expireAt == 0))
             {
@@ -190,6 +193,7 @@ public sealed class LocalKvBackend : IKvBackend
         CheckKey(key);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             return DeleteLocked(key, out existed);
         }
     }
@@ -201,6 +205,7 @@ public sealed class LocalKvBackend : IKvBackend
         CheckKey(key);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             var exists = TryGetLocked(key, scratch);
             var oldLength = exists ? scratch.Length : 0;
             length = oldLength + value.Length;
@@ -231,6 +236,7 @@ public sealed class LocalKvBackend : IKvBackend
         CheckKey(key);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             long current = 0;
             var exists = TryGetLocked(key, scratch);
             if (exists && !TryParseInteger(scratch.Value, out current))
@@ -258,6 +264,7 @@ public sealed class LocalKvBackend : IKvBackend
         CheckKey(key);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             applied = false;
             if (!TryGetLocked(key, scratch))
             {
@@ -295,6 +302,7 @@ public sealed class LocalKvBackend : IKvBackend
         CheckKey(key);
         lock (_gate)
         {
+            ThrowIfClosedLocked(key);
             applied = false;
             if (!_expiryLookup.ContainsKey(key) || !TryGetLocked(key, scratch))
             {
@@ -343,6 +351,11 @@ public sealed class LocalKvBackend : IKvBackend
 
         lock (_gate)
         {
+            foreach (var (key, _) in pairs)
+            {
+                ThrowIfClosedLocked(key);
+            }
+
             applied = false;
             if (onlyIfNoneExist && pairs.Any(p => ExistsLocked(p.Key, out _)))
             {
@@ -395,27 +408,40 @@ public sealed class LocalKvBackend : IKvBackend
     {
         lock (_gate)
         {
-            ulong token = 0;
-            while (true)
+            if (ClosedSlots is { IsEmpty: false })
             {
-                var page = _engine.Scan(KeyRange.All, null, 4096, keysOnly: true);
-                if (page.Entries.Count == 0)
-                {
-                    break;
-                }
+                throw new KvException(ClosedSlotMessage); // it would empty slots whose keys are being handed over
+            }
 
-                var batch = new WriteBatch();
-                foreach (var entry in page.Entries)
-                {
-                    batch.Delete(entry.Key);
-                }
-
-                token = _engine.WriteDeferred(batch);
+            ulong token = 0;
+            foreach (var prefix in (ReadOnlySpan<byte>)[EngineKeys.Data, EngineKeys.Expiry])
+            {
+                token = DeleteAllLocked(prefix, token); // hand-over records (another prefix) stay
             }
 
             _expiries.Clear();
             Interlocked.Exchange(ref _count, 0);
             return token;
+        }
+    }
+
+    private ulong DeleteAllLocked(byte prefix, ulong token)
+    {
+        while (true)
+        {
+            var page = _engine.Scan(KeyRange.Prefix([prefix]), null, 4096, keysOnly: true);
+            if (page.Entries.Count == 0)
+            {
+                return token;
+            }
+
+            var batch = new WriteBatch();
+            foreach (var entry in page.Entries)
+            {
+                batch.Delete(entry.Key);
+            }
+
+            token = _engine.WriteDeferred(batch);
         }
     }
 

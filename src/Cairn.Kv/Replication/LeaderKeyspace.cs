@@ -1,3 +1,4 @@
+using Cairn.Core;
 using Cairn.Kv.Keyspace;
 
 namespace Cairn.Kv.Replication;
@@ -24,6 +25,27 @@ internal sealed class LeaderKeyspace : IDisposable
 
     /// <summary>Set when a proposal failed: the keyspace must be rebuilt before it serves again.</summary>
     public bool Invalid { get; set; }
+
+    /// <summary>The slots this group has fenced for hand-over: served by nobody here (ADR 0026).</summary>
+    public ClosedSlots Closed { get; } = new();
+
+    /// <summary>The group's slot hand-over records as this leader wrote or found them; changed only under the keyspace's gate.</summary>
+    public Dictionary<int, (HandoverKind Kind, ulong Epoch)> Handovers { get; private set; } = [];
+
+    /// <summary>Reads the hand-over records the group's state holds and closes the fenced slots: a new leader keeps its predecessor's fences.</summary>
+    public void LoadHandovers()
+    {
+        Handovers = Keyspace.ReadHandovers();
+        foreach (var (slot, record) in Handovers)
+        {
+            if (record.Kind == HandoverKind.Fenced)
+            {
+                Closed.Close(slot);
+            }
+        }
+
+        Keyspace.ClosedSlots = Closed;
+    }
 
     public void Dispose() => Keyspace.Dispose(); // stops the expiry sweep; the overlay leaves the committed engine open
 }

@@ -22,7 +22,7 @@ internal sealed class OverlayEngine : IKvEngine
     private readonly ulong _groupId;
     private readonly CompletionTracker _tracker;
     private readonly ReadBarrier _barrier;
-    private readonly Action _onFailure;
+    private readonly Action<Exception?> _onFailure;
     private readonly Lock _lock = new();
     private readonly Dictionary<byte[], Pending> _pending = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], Pending>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
@@ -33,7 +33,7 @@ internal sealed class OverlayEngine : IKvEngine
     /// <param name="tracker">Numbers proposals and reads.</param>
     /// <param name="barrier">The group's leadership checks for reads.</param>
     /// <param name="onFailure">Called when a proposal fails: the leader's keyspace must then be rebuilt.</param>
-    public OverlayEngine(IKvEngine committed, RaftHost host, ulong groupId, CompletionTracker tracker, ReadBarrier barrier, Action onFailure)
+    public OverlayEngine(IKvEngine committed, RaftHost host, ulong groupId, CompletionTracker tracker, ReadBarrier barrier, Action<Exception?> onFailure)
     {
         _committed = committed;
         _host = host;
@@ -295,7 +295,7 @@ internal sealed class OverlayEngine : IKvEngine
             static (task, state) =>
             {
                 var (engine, token, keys) = ((OverlayEngine, ulong, byte[][]))state!;
-                engine.Finished(task.IsCompletedSuccessfully, token, keys);
+                engine.Finished(task.IsCompletedSuccessfully, token, keys, task.Exception?.InnerException);
             },
             (this, token, keys),
             CancellationToken.None,
@@ -303,7 +303,7 @@ internal sealed class OverlayEngine : IKvEngine
             TaskScheduler.Default);
     }
 
-    private void Finished(bool committed, ulong token, byte[][] keys)
+    private void Finished(bool committed, ulong token, byte[][] keys, Exception? failure)
     {
         // Applied (or refused) by now: the committed engine holds the write, so the overlay entry can go, unless a
         // later write to the key replaced it.
@@ -321,7 +321,7 @@ internal sealed class OverlayEngine : IKvEngine
         _tracker.Complete(token, failed: !committed);
         if (!committed)
         {
-            _onFailure();
+            _onFailure(failure);
         }
     }
 

@@ -13,7 +13,7 @@ namespace Cairn.Kv.Replication;
 /// leader's state once a leadership check that began after it succeeds (ADR 0020). A key whose group this node
 /// does not lead gets Redis Cluster's redirection.
 /// </summary>
-public sealed class ReplicatedKvBackend : IKvBackend
+public sealed partial class ReplicatedKvBackend : IKvBackend
 {
     private const int CursorGroupShift = 40;
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(50);
@@ -231,7 +231,7 @@ public sealed class ReplicatedKvBackend : IKvBackend
         {
             if (_ordered[ordinal].Leader is { Invalid: false } leader)
             {
-                var page = leader.Keyspace.Scan(inner, count, pattern, hasPattern);
+                var page = Owned(_ordered[ordinal].GroupId, leader.Keyspace.Scan(inner, count, pattern, hasPattern));
                 if (page.Cursor != 0)
                 {
                     return new KeyScanPage(page.Keys, ((long)ordinal << CursorGroupShift) | page.Cursor);
@@ -253,9 +253,12 @@ public sealed class ReplicatedKvBackend : IKvBackend
     {
         // Each group's page is ordered; the merge keeps the first <count> keys across them.
         var pages = new List<PrefixScanPage>();
-        foreach (var leader in Leaders())
+        foreach (var replica in _ordered)
         {
-            pages.Add(leader.Keyspace.ScanPrefix(prefix, after, count, withValues, maxValueBytes));
+            if (replica.Leader is { Invalid: false } leader)
+            {
+                pages.Add(Owned(replica.GroupId, leader, leader.Keyspace.ScanPrefix(prefix, after, count, withValues, maxValueBytes)));
+            }
         }
 
         return Merge(pages, count);
@@ -284,13 +287,14 @@ public sealed class ReplicatedKvBackend : IKvBackend
         {
             if (taken.Count == count || (bound is not null && entry.Key.AsSpan().SequenceCompareTo(bound) > 0))
             {
-                return new PrefixScanPage(taken, taken[^1].Key);
+                return new PrefixScanPage(taken, taken.Count > 0 ? taken[^1].Key : bound);
             }
 
             taken.Add(entry);
         }
 
-        return new PrefixScanPage(taken, bound is null ? null : taken[^1].Key);
+        // A page may have been emptied by leaving out keys of slots its group no longer owns: resume at its bound.
+        return new PrefixScanPage(taken, bound is null ? null : taken.Count > 0 ? taken[^1].Key : bound);
     }
 
     /// <inheritdoc/>
@@ -356,6 +360,11 @@ public sealed class ReplicatedKvBackend : IKvBackend
         var groupId = _groupOfSlot(slot);
         if (_replicas.TryGetValue(groupId, out var replica) && replica.Leader is { Invalid: false } leader)
         {
+            if (leader.Closed is { IsEmpty: false } closed && closed.Contains(slot))
+            {
+                throw new KvException(LocalKvBackend.ClosedSlotMessage); // handed over: neither reads nor writes here
+            }
+
             return leader.Keyspace;
         }
 
@@ -433,14 +442,16 @@ public sealed class ReplicatedKvBackend : IKvBackend
             // the leader has committed an entry of its own term, and completes once it is applied.
             await _host.ReadIndexAsync(replica.GroupId, _stop.Token);
             LeaderKeyspace? built = null;
-            var overlay = new OverlayEngine(replica.Machine.Engine, _host, replica.GroupId, _tracker, replica.Barrier, () =>
+            var overlay = new OverlayEngine(replica.Machine.Engine, _host, replica.GroupId, _tracker, replica.Barrier, failure =>
             {
-                if (built is not null)
+                if (built is not null && !built.Invalid)
                 {
                     built.Invalid = true;
+                    _log($"shard group {replica.GroupId}: a write failed ({failure?.GetType().Name}: {failure?.Message}); rebuilding the keyspace before serving again");
                 }
             });
             built = new LeaderKeyspace(status.Term, overlay, new LocalKvBackend(overlay, _clock));
+            built.LoadHandovers();
             ReadTokens.Take(); // what building read is not a client's
             replica.Leader = built;
             if (!_replicas.TryGetValue(replica.GroupId, out var current) || current != replica)

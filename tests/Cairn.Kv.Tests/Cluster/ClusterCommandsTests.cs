@@ -106,7 +106,7 @@ public class ClusterCommandsTests
     }
 
     [Fact]
-    public async Task CLUSTER_SHARDS_gives_slots_and_nodes_maps_in_Redis_7_field_order()
+    public async Task CLUSTER_SHARDS_gives_slots_and_nodes_maps_in_Redis_7_field_order_then_the_group_id()
     {
         await using var harness = Start(new TestClusterRouter());
         using var client = harness.Connect();
@@ -115,17 +115,17 @@ public class ClusterCommandsTests
             $"*[$id, ${id}, $port, :{port}, $ip, $127.0.0.1, $endpoint, $127.0.0.1, $role, ${role}, $replication-offset, :0, $health, ${health}]";
         var first =
             $"*[$slots, *[:0, :5460, :10922, :10922], $nodes, *[{Node(A, 7000, "master", "online")}, " +
-            $"{Node(B, 7001, "replica", "online")}, {Node(D, 7003, "replica", "fail")}]]";
+            $"{Node(B, 7001, "replica", "online")}, {Node(D, 7003, "replica", "fail")}], $id, $1]";
         var shards = client.Call("CLUSTER", "SHARDS");
         Assert.Equal(3, shards.Items!.Count);
         Assert.Equal(first, shards.Items[0].ToString());
-        Assert.Equal($"*[$slots, *[:10923, :16383], $nodes, *[{Node(C, 7002, "master", "online")}, {Node(A, 7000, "replica", "online")}]]", shards.Items[2].ToString());
+        Assert.Equal($"*[$slots, *[:10923, :16383], $nodes, *[{Node(C, 7002, "master", "online")}, {Node(A, 7000, "replica", "online")}], $id, $3]", shards.Items[2].ToString());
 
         client.Call("HELLO", "3");
         var resp3 = client.Call("CLUSTER", "SHARDS").Items![1];
         Assert.Equal(
             $"%{{$slots: *[:5461, :10921], $nodes: *[%{{$id: ${B}, $port: :7001, $ip: $127.0.0.1, $endpoint: $127.0.0.1, $role: $master, $replication-offset: :0, $health: $online}}, " +
-            $"%{{$id: ${C}, $port: :7002, $ip: $127.0.0.1, $endpoint: $127.0.0.1, $role: $replica, $replication-offset: :0, $health: $online}}]}}",
+            $"%{{$id: ${C}, $port: :7002, $ip: $127.0.0.1, $endpoint: $127.0.0.1, $role: $replica, $replication-offset: :0, $health: $online}}], $id: $2}}",
             resp3.ToString());
     }
 
